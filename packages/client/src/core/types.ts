@@ -1,0 +1,61 @@
+// Shared contracts between the sans-I/O core, the transports and the audio layer.
+// Nothing here does I/O; these are the seams that let a Web Audio player report real played
+// milliseconds and let any WebSocket implementation carry the protocol.
+
+/** A GA audio format object, or a legacy string the session builder converts (PROTOCOL.md §6). */
+export type AudioFormat =
+  | { type: 'audio/pcm'; rate?: 24000 }
+  | { type: 'audio/pcmu' }
+  | { type: 'audio/pcma' };
+
+/** Any spelling a caller or server may use for a format: GA object, GA type or legacy string. */
+export type AudioFormatLike = AudioFormat | string | { type: string; rate?: number } | null | undefined;
+
+/** What a playback tracker reports: the item being heard and how much of it has been heard. */
+export interface PlaybackState {
+  currentItemId: string | null;
+  currentItemContentIndex: number | null;
+  /** Milliseconds of that item's audio that reached the listener (null when nothing is playing). */
+  elapsedMs: number | null;
+}
+
+/**
+ * Tells the model how much of each assistant audio item the listener actually heard
+ * (seed-behaviour.md §2.6). The model reads `getState()` synchronously at interrupt time and
+ * calls `onInterrupted()` after an interrupt; `setAudioFormat` follows the server's session.
+ * A Web Audio player implements this from the audio clock; the default estimates from received audio.
+ */
+export interface PlaybackTracker {
+  /** Bytes of (itemId, contentIndex) were played; converted to ms with the current format. */
+  onPlayBytes(itemId: string, contentIndex: number, bytes: Uint8Array): void;
+  /** `ms` more of (itemId, contentIndex) were played; switching item resets the count. */
+  onPlayMs(itemId: string, contentIndex: number, ms: number): void;
+  /** The model interrupted playback: forget the current item. */
+  onInterrupted(): void;
+  /** The session's output audio format changed. */
+  setAudioFormat(format: AudioFormatLike): void;
+  /** The item being heard and the ms of it heard so far. */
+  getState(): PlaybackState;
+}
+
+/** The WHATWG WebSocket subset that both the browser's WebSocket and `ws` implement. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open', listener: (event: unknown) => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+  addEventListener(type: 'error', listener: (event: unknown) => void): void;
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void;
+}
+
+/** What a WebSocket factory receives: the final URL, subprotocols and handshake headers. */
+export interface CreateWebSocketOptions {
+  url: string;
+  protocols?: string[];
+  headers?: Record<string, string>;
+}
+
+/** Opens a socket; may be async (e.g. to mint a key first). */
+export type CreateWebSocket = (options: CreateWebSocketOptions) => WebSocketLike | Promise<WebSocketLike>;
