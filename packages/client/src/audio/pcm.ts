@@ -1,0 +1,170 @@
+// Pure audio math and base64 codecs shared by the core and the Web Audio layer.
+// Invariants: no globals are touched at import time (engines are probed per call), no Node-only
+// imports (so browser bundles never pull a Buffer polyfill), and every function is total:
+// unknown formats count as PCM16 24 kHz, as the seed does (seed-behaviour.md §2.2).
+import type { AudioFormatLike } from '../core/types.js';
+
+/** The three sample encodings the GA protocol carries (PROTOCOL.md §6). */
+export type FormatKind = 'pcm16' | 'pcmu' | 'pcma';
+
+const PCMU_NAMES = new Set(['g711_ulaw', 'audio/pcmu', 'pcmu']);
+const PCMA_NAMES = new Set(['g711_alaw', 'audio/pcma', 'pcma']);
+
+/**
+ * Which encoding a format spelling means. Strings and object `type`s are compared lowercased;
+ * any string starting with `g711` that is not A-law counts as μ-law, keeping the seed's
+ * `g711*` prefix quirk (seed-behaviour.md §2.2). Everything else, `null` included, is pcm16.
+ */
+export function formatKind(format: AudioFormatLike): FormatKind {
+  let name: unknown = format;
+  if (format !== null && typeof format === 'object') name = (format as { type?: unknown }).type;
+  if (typeof name !== 'string') return 'pcm16';
+  const lower = name.toLowerCase();
+  if (PCMA_NAMES.has(lower)) return 'pcma';
+  if (PCMU_NAMES.has(lower)) return 'pcmu';
+  // [quirk] seed-behaviour.md §2.2: only *strings* get the prefix rule, not object types.
+  if (typeof format === 'string' && lower.startsWith('g711')) return 'pcmu';
+  return 'pcm16';
+}
+
+/** True when `format` is G.711 (μ-law or A-law): 8 kHz, one byte per sample. */
+export function isG711(format: AudioFormatLike): boolean {
+  return formatKind(format) !== 'pcm16';
+}
+
+/**
+ * Milliseconds of audio in `byteLength` bytes of `format` (seed-behaviour.md §2.2):
+ * G.711 is 8 bytes per ms, anything else is PCM16 mono 24 kHz at 48 bytes per ms.
+ * Fractional results are kept (odd byte counts give fractional samples, no flooring).
+ */
+export function audioLengthMs(format: AudioFormatLike, byteLength: number): number {
+  if (!byteLength) return 0;
+  return isG711(format) ? byteLength / 8 : byteLength / 48;
+}
+
+// ---- base64 -------------------------------------------------------------------------------
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+let encodeTable: Uint8Array | undefined;
+let decodeTable: Uint8Array | undefined;
+
+function tables(): { enc: Uint8Array; dec: Uint8Array } {
+  // Built lazily so importing this module allocates nothing.
+  if (!encodeTable || !decodeTable) {
+    encodeTable = new Uint8Array(64);
+    decodeTable = new Uint8Array(256).fill(255);
+    for (let i = 0; i < 64; i++) {
+      const c = ALPHABET.charCodeAt(i);
+      encodeTable[i] = c;
+      decodeTable[c] = i;
+    }
+  }
+  return { enc: encodeTable, dec: decodeTable };
+}
+
+type NativeU8 = {
+  fromBase64?: (s: string) => Uint8Array;
+};
+type NodeBuffer = {
+  from(s: string, enc: 'base64'): Uint8Array;
+  from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'base64'): string };
+};
+
+function nodeBuffer(): NodeBuffer | undefined {
+  const B = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  return typeof B?.from === 'function' ? B : undefined;
+}
+
+/**
+ * Decodes standard padded base64 into bytes. Uses `Uint8Array.fromBase64` when the engine has
+ * it, else Node's `Buffer` (returning a view of its memory, not a copy), else the pure-JS codec.
+ */
+export function base64ToBytes(s: string): Uint8Array {
+  const native = (Uint8Array as unknown as NativeU8).fromBase64;
+  if (typeof native === 'function') return native(s);
+  const B = nodeBuffer();
+  if (B) {
+    const buf = B.from(s, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return base64ToBytesJs(s);
+}
+
+/**
+ * Encodes bytes as standard padded base64. Uses `Uint8Array.prototype.toBase64` when present,
+ * else Node's `Buffer` (no copy), else the pure-JS codec.
+ */
+export function bytesToBase64(b: Uint8Array): string {
+  const native = (b as unknown as { toBase64?: () => string }).toBase64;
+  if (typeof native === 'function') return native.call(b);
+  const B = nodeBuffer();
+  if (B) return B.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  return bytesToBase64Js(b);
+}
+
+/**
+ * Pure-JS base64 decoder (table-driven, one output allocation). Ignores characters outside the
+ * alphabet (whitespace) and stops at the first `=`; a trailing partial group of 1 char is dropped.
+ */
+export function base64ToBytesJs(s: string): Uint8Array {
+  const { dec } = tables();
+  const len = s.length;
+  const out = new Uint8Array(Math.floor((len * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 61) break; // '=' ends the data
+    const v = c < 256 ? dec[c]! : 255;
+    if (v === 255) continue;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return o === out.length ? out : out.subarray(0, o);
+}
+
+const CHUNK = 0x6000; // a multiple of 3 that keeps String.fromCharCode's argument list small
+
+/**
+ * Pure-JS base64 encoder. With `btoa` it builds a binary string in chunks (never one
+ * char at a time) and lets the engine encode; without it, it writes ASCII codes into a byte
+ * table and decodes that in chunks.
+ */
+export function bytesToBase64Js(b: Uint8Array): string {
+  const btoaFn = (globalThis as { btoa?: (s: string) => string }).btoa;
+  const parts: string[] = [];
+  if (typeof btoaFn === 'function') {
+    for (let i = 0; i < b.length; i += CHUNK) {
+      parts.push(String.fromCharCode.apply(null, b.subarray(i, i + CHUNK) as unknown as number[]));
+    }
+    return btoaFn(parts.join(''));
+  }
+  const { enc } = tables();
+  const out = new Uint8Array(Math.ceil(b.length / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out[o++] = enc[n >> 18]!;
+    out[o++] = enc[(n >> 12) & 63]!;
+    out[o++] = enc[(n >> 6) & 63]!;
+    out[o++] = enc[n & 63]!;
+  }
+  const rest = b.length - i;
+  if (rest > 0) {
+    const n = (b[i]! << 16) | (rest === 2 ? b[i + 1]! << 8 : 0);
+    out[o++] = enc[n >> 18]!;
+    out[o++] = enc[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? enc[(n >> 6) & 63]! : 61;
+    out[o++] = 61;
+  }
+  for (let j = 0; j < out.length; j += CHUNK) {
+    parts.push(String.fromCharCode.apply(null, out.subarray(j, j + CHUNK) as unknown as number[]));
+  }
+  return parts.join('');
+}

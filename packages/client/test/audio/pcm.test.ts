@@ -1,0 +1,143 @@
+// PCM math and base64 codecs (seed-behaviour.md §2.2, PROTOCOL.md §6).
+// Every codec path (native Uint8Array methods, Node Buffer, pure JS with and without btoa) is
+// compared with Buffer's own base64 on random data of many lengths.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  audioLengthMs,
+  base64ToBytes,
+  base64ToBytesJs,
+  bytesToBase64,
+  bytesToBase64Js,
+  formatKind,
+  isG711,
+} from '../../src/audio/pcm.js';
+
+describe('audioLengthMs', () => {
+  it.each([
+    ['pcm16', 4, 4 / 48],
+    ['pcm16', 48, 1],
+    ['pcm16', 4800, 100],
+    [{ type: 'audio/pcm', rate: 24000 }, 48000, 1000],
+    ['g711_ulaw', 8, 1],
+    ['g711_alaw', 8000, 1000],
+    [{ type: 'audio/pcmu' }, 8, 1],
+    [{ type: 'AUDIO/PCMA' }, 80, 10],
+    ['PCMU', 16, 2],
+    ['g711_custom', 8, 1],
+    [null, 48, 1],
+    ['opus', 96, 2],
+  ] as const)('measures %j with %d bytes as %d ms', (format, bytes, ms) => {
+    expect(audioLengthMs(format, bytes)).toBeCloseTo(ms, 10);
+  });
+
+  it('gives 4 bytes of pcm16 as 0.08333 ms without flooring', () => {
+    expect(audioLengthMs('pcm16', 4)).toBeCloseTo(0.08333, 5);
+    expect(audioLengthMs('pcm16', 3)).toBe(3 / 48);
+  });
+
+  it('gives 0 ms for 0 bytes in any format', () => {
+    expect(audioLengthMs('g711_ulaw', 0)).toBe(0);
+    expect(audioLengthMs(undefined, 0)).toBe(0);
+  });
+});
+
+describe('format kinds', () => {
+  it('classifies strings and objects case-insensitively', () => {
+    expect(formatKind('G711_ALAW')).toBe('pcma');
+    expect(formatKind({ type: 'audio/pcmu' })).toBe('pcmu');
+    expect(formatKind({ type: 'audio/pcm', rate: 24000 })).toBe('pcm16');
+    expect(formatKind(undefined)).toBe('pcm16');
+  });
+
+  it('keeps the g711 prefix quirk for strings only', () => {
+    expect(isG711('g711_custom')).toBe(true);
+    expect(isG711({ type: 'g711_custom' })).toBe(false);
+    expect(isG711('pcm16')).toBe(false);
+  });
+});
+
+function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+  return b;
+}
+
+const LENGTHS = [...Array.from({ length: 1001 }, (_, i) => i), 1 << 20];
+const ref = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+
+function roundTrips(encode: (b: Uint8Array) => string, decode: (s: string) => Uint8Array): void {
+  for (const n of LENGTHS) {
+    const bytes = randomBytes(n);
+    const text = encode(bytes);
+    expect(text).toBe(ref(bytes));
+    const back = decode(text);
+    expect(back).toBeInstanceOf(Uint8Array);
+    expect(back.length).toBe(n);
+    expect(Buffer.compare(back, bytes)).toBe(0);
+  }
+}
+
+describe('base64 codecs', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    delete (Uint8Array as unknown as Record<string, unknown>).fromBase64;
+    delete (Uint8Array.prototype as unknown as Record<string, unknown>).toBase64;
+  });
+
+  it('round-trips through the Node Buffer path and returns a Uint8Array view', () => {
+    roundTrips(bytesToBase64, base64ToBytes);
+    const out = base64ToBytes('AAEC');
+    expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
+  });
+
+  it('encodes a subarray view without its neighbours', () => {
+    const b = new Uint8Array([9, 1, 2, 3, 9]);
+    expect(bytesToBase64(b.subarray(1, 4))).toBe('AQID');
+    expect(bytesToBase64Js(b.subarray(1, 4))).toBe('AQID');
+  });
+
+  it('prefers Uint8Array.fromBase64 and toBase64 when the engine has them', () => {
+    const fromBase64 = vi.fn((s: string) => new Uint8Array(Buffer.from(s, 'base64')));
+    const toBase64 = vi.fn(function (this: Uint8Array) {
+      return ref(this);
+    });
+    Object.assign(Uint8Array, { fromBase64 });
+    Object.assign(Uint8Array.prototype, { toBase64 });
+    roundTrips(bytesToBase64, base64ToBytes);
+    expect(fromBase64).toHaveBeenCalledTimes(LENGTHS.length);
+    expect(toBase64).toHaveBeenCalledTimes(LENGTHS.length);
+  });
+
+  it('falls back to the pure-JS codec when there is no Buffer', () => {
+    const RealBuffer = Buffer;
+    const bytes = randomBytes(1000);
+    vi.stubGlobal('Buffer', undefined);
+    expect(globalThis.Buffer).toBeUndefined();
+    const text = bytesToBase64(bytes);
+    const back = base64ToBytes(text);
+    vi.unstubAllGlobals();
+    expect(text).toBe(RealBuffer.from(bytes).toString('base64'));
+    expect(RealBuffer.compare(back, bytes)).toBe(0);
+  });
+
+  it('round-trips through the pure-JS codec with btoa', () => {
+    roundTrips(bytesToBase64Js, base64ToBytesJs);
+  });
+
+  it('round-trips through the pure-JS codec without btoa', () => {
+    vi.stubGlobal('btoa', undefined);
+    roundTrips(bytesToBase64Js, base64ToBytesJs);
+  });
+
+  it('maps the empty string to an empty array and back', () => {
+    expect(base64ToBytesJs('')).toEqual(new Uint8Array(0));
+    expect(bytesToBase64Js(new Uint8Array(0))).toBe('');
+    expect(base64ToBytes('').length).toBe(0);
+    expect(bytesToBase64(new Uint8Array(0))).toBe('');
+  });
+
+  it('decodes unpadded input and ignores whitespace in the pure-JS decoder', () => {
+    expect(Array.from(base64ToBytesJs('AQI'))).toEqual([1, 2]);
+    expect(Array.from(base64ToBytesJs('AQ ID\n'))).toEqual([1, 2, 3]);
+  });
+});
