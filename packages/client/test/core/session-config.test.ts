@@ -364,3 +364,22 @@ describe('tracing update', () => {
     expect(buildTracingUpdate(null, 'm')).toBeNull();
   });
 });
+
+describe('zod/mini tool parameters', () => {
+  it('converts a zod/mini schema once z.toJSONSchema is injected', async () => {
+    const zm = await import('zod/mini');
+    const parameters = zm.object({ city: zm.string() });
+    expect(userError(() => buildSessionConfig({ tools: [{ name: 't', parameters }] })).code).toBe('invalid_tool');
+    setZodToJsonSchema(zm.toJSONSchema as (s: unknown) => unknown);
+    try {
+      expect(session({ tools: [{ name: 't', parameters }] }).tools[0].parameters).toEqual({
+        type: 'object',
+        properties: { city: { type: 'string' } },
+        required: ['city'],
+        additionalProperties: false,
+      });
+    } finally {
+      setZodToJsonSchema(undefined);
+    }
+  });
+});
