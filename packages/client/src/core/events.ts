@@ -3,6 +3,7 @@
 // loose (unknown keys kept), every optional field is nullish, content parts take GA and legacy
 // spellings. Required top-level fields from the §2 table stay required. The table `SERVER_EVENT_SCHEMAS`
 // is keyed by `type`; schemas omit the `type` literal because dispatch already fixed it.
+// `import * as z`, not `import { z }`: the named `z` namespace defeats tree shaking (87 KB vs 8 KB gzip).
 import * as z from 'zod/mini';
 
 // Enums, literals and integers are `z.custom` checks: each zod schema kind costs bundle bytes
