@@ -45,3 +45,25 @@ export function assertClientEvent(event: unknown): void {
 export function serverEventErrors(event: unknown): string | null {
   return validateServer(dropNulls(event)) ? null : ajv.errorsText(validateServer.errors, { separator: '; ' });
 }
+
+const clientEventFailures: string[] = [];
+
+/** Validates a client event seen on any test wire; failures fail the running test (setup.ts). */
+export function recordClientEvent(event: unknown): void {
+  const value = typeof event === 'string' ? safeJson(event) : event;
+  const errors = clientEventErrors(value);
+  if (errors) clientEventFailures.push(`${JSON.stringify(value).slice(0, 300)}: ${errors}`);
+}
+
+/** Returns and clears the invalid client events recorded since the last call. */
+export function takeClientEventFailures(): string[] {
+  return clientEventFailures.splice(0, clientEventFailures.length);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

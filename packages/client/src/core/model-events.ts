@@ -1,0 +1,66 @@
+// Events the model emits to its listeners: the seed's names (seed-behaviour.md §4) with camelCase
+// fields. Audio arrives as Uint8Array. Each event is a plain object with a `type` discriminator.
+
+/** A conversation item as the model reports it (`item_updated`). */
+export interface RealtimeItem {
+  itemId: string;
+  previousItemId?: string | null;
+  type: 'message' | 'function_call';
+  role?: 'user' | 'assistant' | 'system';
+  status: 'in_progress' | 'completed' | 'incomplete';
+  content?: Array<Record<string, unknown>>;
+  callId?: string;
+  name?: string;
+  arguments?: string;
+  output?: string | null;
+}
+
+/** Token usage of one response (seed-behaviour.md §5.7). */
+export interface RealtimeUsage {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTokensDetails: Record<string, unknown> | null;
+  outputTokensDetails: Record<string, unknown> | null;
+}
+
+/** The payload of an `error` event: a server `error` frame, or a frame the client refused. */
+export interface RealtimeErrorInfo {
+  /** `server` for the server's `error` events, `client` for frames the parser refused. */
+  source: 'server' | 'client';
+  type: string;
+  code: string | null;
+  message: string;
+  param: string | null;
+  eventId: string | null;
+  /** The offending frame, for client-side refusals. */
+  raw?: unknown;
+}
+
+/** Every event a model emits, discriminated by `type`. */
+export type RealtimeModelEvent =
+  | { type: 'audio'; data: Uint8Array; responseId: string; itemId: string; contentIndex: number }
+  | { type: 'audio_interrupted'; itemId: string; contentIndex: number }
+  | { type: 'audio_done'; itemId: string; contentIndex: number }
+  | { type: 'transcript_delta'; itemId: string; delta: string; responseId: string }
+  | { type: 'output_text_delta'; itemId: string; delta: string; responseId: string }
+  | { type: 'item_updated'; item: RealtimeItem }
+  | { type: 'item_deleted'; itemId: string }
+  | { type: 'function_call'; callId: string; name: string; arguments: string; id: string }
+  | { type: 'input_audio_transcription_completed'; itemId: string; transcript: string }
+  | { type: 'input_audio_timeout_triggered'; itemId: string; audioStartMs: number; audioEndMs: number }
+  | { type: 'turn_started'; responseId: string | null }
+  | { type: 'turn_ended'; responseId: string | null }
+  | { type: 'usage'; usage: RealtimeUsage }
+  | { type: 'connection_status'; status: 'connecting' | 'connected' | 'disconnected' }
+  | { type: 'error'; error: RealtimeErrorInfo }
+  | { type: 'exception'; exception: Error; context: string }
+  | { type: 'raw_server_event'; data: unknown }
+  | { type: 'other'; data: unknown };
+
+/** The `type` strings of model events. */
+export type RealtimeModelEventType = RealtimeModelEvent['type'];
+
+/** The model event of one type. */
+export type RealtimeModelEventOf<T extends RealtimeModelEventType> = Extract<RealtimeModelEvent, { type: T }>;
