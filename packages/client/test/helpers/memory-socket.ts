@@ -51,8 +51,8 @@ export class MemorySocket implements WebSocketLike {
     this.#listeners.get(type)!.add(listener);
   }
 
-  removeEventListener(type: string, listener: Listener): void {
-    this.#listeners.get(type)?.delete(listener);
+  removeEventListener(type: string, listener: (event: never) => void): void {
+    this.#listeners.get(type)?.delete(listener as Listener);
   }
 
   #dispatch(type: string, event: unknown): void {

@@ -1,0 +1,41 @@
+// Page script for the browser adapter test: the library as a browser bundle (browser condition),
+// driven by the test through window functions.
+import { OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../../src/index.browser.js';
+
+declare global {
+  interface Window {
+    roundTrip(url: string, apiKey: string): Promise<string[]>;
+    tryConnect(url: string, options: Record<string, unknown>): Promise<string>;
+  }
+}
+
+window.roundTrip = async (url, apiKey) => {
+  const model = new OpenAIRealtimeWebSocketModel();
+  const seen: string[] = [];
+  const ended = new Promise<void>((resolve) => {
+    model.addListener({
+      onEvent(e: RealtimeModelEvent) {
+        if (e.type === 'raw_server_event') return;
+        seen.push(e.type === 'audio' ? `audio:${e.data.byteLength}:${e.data[0]}` : e.type);
+        if (e.type === 'turn_ended') resolve();
+      },
+    });
+  });
+  await model.connect({ apiKey, url });
+  await new Promise((r) => setTimeout(r, 100));
+  await model.sendUserInput('Hello from Chromium');
+  await ended;
+  model.close();
+  return seen;
+};
+
+window.tryConnect = async (url, options) => {
+  const model = new OpenAIRealtimeWebSocketModel();
+  try {
+    await model.connect({ url, ...options });
+    model.close();
+    return 'connected';
+  } catch (error) {
+    return `${(error as { code?: string }).code}: ${(error as Error).message}`;
+  }
+};

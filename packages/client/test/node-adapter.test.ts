@@ -1,0 +1,77 @@
+// The Node adapter against a real `ws` server on 127.0.0.1: the handshake the server received
+// (URL, Authorization, User-Agent, no beta header) and a full round trip of events.
+import { afterEach, describe, expect, it } from 'vitest';
+import { OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../src/index.node.js';
+import { answerLikeServer } from './helpers/scripted-server.js';
+import { startWsServer, waitFor } from './helpers/ws-server.js';
+
+let cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+describe('Node adapter', () => {
+  it('authenticates with Authorization: Bearer and a User-Agent, never OpenAI-Beta', async () => {
+    const server = await startWsServer(answerLikeServer);
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    await model.connect({ apiKey: 'sk-node', url: server.url });
+    await waitFor(() => server.connections[0]?.received.length === 2);
+    const conn = server.connections[0]!;
+    expect(conn.url).toBe('/v1/realtime?model=gpt-realtime');
+    expect(conn.headers.authorization).toBe('Bearer sk-node');
+    expect(conn.headers['user-agent']).toMatch(/^open-realtime\/0\.1\.0/);
+    expect(conn.headers['openai-beta']).toBeUndefined();
+    expect(conn.protocols).toEqual([]);
+    expect(conn.received.map((e) => e.type)).toEqual(['session.update', 'session.update']);
+    expect(conn.received[1]).toEqual({ type: 'session.update', session: { type: 'realtime', model: 'gpt-realtime', tracing: 'auto' } });
+  });
+
+  it('sends exactly the caller headers (Azure api-key) and no Authorization', async () => {
+    const server = await startWsServer();
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    await model.connect({ url: server.url, headers: { 'api-key': 'azure-key' } });
+    await waitFor(() => server.connections.length === 1);
+    expect(server.connections[0]!.headers['api-key']).toBe('azure-key');
+    expect(server.connections[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('runs a full round trip: user text in, audio and transcript events out', async () => {
+    const server = await startWsServer(answerLikeServer);
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    const events: RealtimeModelEvent[] = [];
+    model.addListener({ onEvent: (e) => void events.push(e) });
+    await model.connect({ apiKey: 'sk-node', url: server.url });
+    await waitFor(() => server.connections[0]?.received.length === 2); // session.created answered with tracing
+    await model.sendUserInput('Hello?');
+    await waitFor(() => events.some((e) => e.type === 'turn_ended'));
+    const types = events.filter((e) => e.type !== 'raw_server_event').map((e) => e.type);
+    expect(types).toEqual(['connection_status', 'connection_status', 'turn_started', 'audio', 'transcript_delta', 'audio_done', 'usage', 'turn_ended']);
+    const audio = events.find((e) => e.type === 'audio') as Extract<RealtimeModelEvent, { type: 'audio' }>;
+    expect(audio.data).toEqual(new Uint8Array(4800).fill(7));
+    expect(server.connections[0]!.received.map((e) => e.type)).toEqual(['session.update', 'session.update', 'conversation.item.create', 'response.create']);
+  });
+
+  it('rejects connect when the server refuses the handshake, and reports an unexpected close', async () => {
+    const model = new OpenAIRealtimeWebSocketModel();
+    await expect(model.connect({ apiKey: 'k', url: 'ws://127.0.0.1:1/v1/realtime' })).rejects.toMatchObject({ name: 'RealtimeProtocolError' });
+    const server = await startWsServer();
+    cleanup.push(server.close);
+    const live = new OpenAIRealtimeWebSocketModel();
+    const seen: RealtimeModelEvent[] = [];
+    live.addListener({ onEvent: (e) => void seen.push(e) });
+    await live.connect({ apiKey: 'k', url: server.url });
+    await waitFor(() => server.connections.length === 1);
+    server.connections[0]!.socket.close(4000, 'gone');
+    await waitFor(() => seen.some((e) => e.type === 'connection_status' && e.status === 'disconnected'));
+    const exception = seen.find((e) => e.type === 'exception') as Extract<RealtimeModelEvent, { type: 'exception' }>;
+    expect(exception.exception.message).toContain('4000');
+    expect(exception.exception.message).toContain('gone');
+  });
+});
