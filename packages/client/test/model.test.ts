@@ -410,7 +410,7 @@ describe('bad input from the network', () => {
     t.socket.serverSend('[1,2]');
     t.socket.serverSend(new Uint8Array([1, 2, 3]));
     t.socket.serverSend(responseCreated('resp_1'));
-    const codes = t.of('exception').map((e) => (e as { exception: { code: string } }).exception.code);
+    const codes = t.of('exception').map((e) => (e as unknown as { exception: { code: string } }).exception.code);
     expect(codes).toEqual(['invalid_json', 'not_an_object', 'binary_frame']);
     expect(t.of('turn_started')).toHaveLength(1);
   });
@@ -464,7 +464,7 @@ describe('bad input from the network', () => {
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     t.socket.serverClose(1006, 'abnormal');
-    const exception = t.of('exception')[0] as { exception: { code: string; message: string }; context: string };
+    const exception = t.of("exception")[0] as unknown as { exception: { code: string; message: string }; context: string };
     expect(exception.context).toBe('WebSocket connection closed unexpectedly');
     expect(exception.exception.code).toBe('connection_closed');
     expect(exception.exception.message).toContain('1006');
