@@ -1,0 +1,120 @@
+// Chromium tests of WebAudioPlayer: played position against a tap that decodes which source sample
+// reaches the output, interrupt silencing, dropping late chunks, suspended and 44.1/48 kHz contexts.
+// Tolerance: the tap marks the context frame where it receives a message posted right after
+// getState(); heard truth is the source sample it saw one reported latency before that frame. The
+// audio thread runs concurrently and takes messages between render callbacks, and a callback here
+// renders 512 frames (4 quanta), so the mark can land one callback after getState() ran: we allow
+// one quantum (128) + one callback (512 frames), about 13 ms at 48 kHz; typical error is < 0.2 ms.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { hasChromium } from '../helpers/chromium.js';
+import { openAudioPage, type AudioPage } from './harness.js';
+import type { Scenario } from './fixtures/player-page.js';
+
+const entry = fileURLToPath(new URL('./fixtures/player-page.ts', import.meta.url));
+const run = hasChromium() ? describe : describe.skip;
+if (!hasChromium()) console.warn('player.test.ts skipped: no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
+
+interface Result {
+  reportedMs: number; latencyMs: number; wallMs: number; truthMs: number; heardTruthMs: number;
+  silentAfter: number; glitches: number; stalled: number; rate: number;
+}
+
+const NO_STALL = { stallAfterMs: 1e9, stallMs: 0 };
+/** Slack for the main thread's latency reading and float rounding, well under one quantum. */
+const SLACK_MS = 1;
+/** Frames Chromium renders per audio callback on this Linux build (4 render quanta). */
+const CALLBACK_FRAMES = 512;
+
+run('WebAudioPlayer in Chromium', () => {
+  let ap: AudioPage;
+  beforeAll(async () => {
+    ap = await openAudioPage(entry);
+  });
+  afterAll(async () => {
+    await ap?.close();
+  });
+
+  const scenario = (s: Scenario) =>
+    ap.page.evaluate((sc) => (globalThis as any).harness.runScenario(sc), s) as Promise<Result>;
+  const quantumMs = (rate: number) => ((128 + CALLBACK_FRAMES) / rate) * 1000;
+  const errors: number[] = [];
+
+  /** Asserts the reported position matches the tap, and returns how far off the wall clock is. */
+  function checkAccuracy(r: Result): number {
+    const err = Math.abs(r.reportedMs - r.heardTruthMs);
+    errors.push(err);
+    console.log(`rate ${r.rate}: reported ${r.reportedMs.toFixed(2)} heard ${r.heardTruthMs.toFixed(2)} rendered ${r.truthMs.toFixed(2)} latency ${r.latencyMs.toFixed(2)} wall ${r.wallMs.toFixed(1)}`);
+    expect(r.glitches).toBe(0);
+    expect(r.silentAfter).toBeGreaterThan(0); // the tap heard silence after the interrupt
+    expect(err).toBeLessThanOrEqual(quantumMs(r.rate) + SLACK_MS);
+    expect(Math.abs(r.reportedMs - r.truthMs)).toBeLessThanOrEqual(quantumMs(r.rate) + r.latencyMs + SLACK_MS);
+    return Math.abs(r.wallMs - r.heardTruthMs) - (quantumMs(r.rate) + r.latencyMs + SLACK_MS);
+  }
+
+  it('reports the played position of a steady stream at 48 kHz', async () => {
+    const r = await scenario({ rate: 48000, lateStartMs: 0, ...NO_STALL, interruptAtMs: 500 });
+    checkAccuracy(r);
+  });
+
+  it('does not count time before a late start, where the wall clock does', async () => {
+    const r = await scenario({ rate: 48000, lateStartMs: 400, ...NO_STALL, interruptAtMs: 900 });
+    expect(checkAccuracy(r)).toBeGreaterThan(0);
+  });
+
+  it('does not count silence while the queue ran dry, where the wall clock does', async () => {
+    const r = await scenario({ rate: 48000, lateStartMs: 0, stallAfterMs: 300, stallMs: 800, interruptAtMs: 1300 });
+    expect(r.stalled).toBe(1);
+    expect(checkAccuracy(r)).toBeGreaterThan(0);
+  });
+
+  it('reports all received audio when interrupted during a stall', async () => {
+    const r = await scenario({ rate: 48000, lateStartMs: 0, stallAfterMs: 300, stallMs: 800, interruptAtMs: 600 });
+    checkAccuracy(r); // the wall clock, capped at what was received, happens to be right here
+    expect(r.reportedMs).toBeLessThanOrEqual(300);
+  });
+
+  it('handles a late start followed by a stall', async () => {
+    const r = await scenario({ rate: 48000, lateStartMs: 300, stallAfterMs: 500, stallMs: 900, interruptAtMs: 1500 });
+    expect(checkAccuracy(r)).toBeGreaterThan(0);
+  });
+
+  it('reports ms of 24 kHz audio from a 44.1 kHz context', async () => {
+    const r = await scenario({ rate: 44100, lateStartMs: 200, stallAfterMs: 400, stallMs: 600, interruptAtMs: 1100 });
+    expect(r.rate).toBe(44100);
+    expect(checkAccuracy(r)).toBeGreaterThan(0);
+  });
+
+  it('reports ms of 24 kHz audio from a 24 kHz context without resampling', async () => {
+    const r = await scenario({ rate: 24000, lateStartMs: 0, ...NO_STALL, interruptAtMs: 400 });
+    checkAccuracy(r);
+  });
+
+  it('silences output on interrupt and drops late chunks of the interrupted response', async () => {
+    const r = (await ap.page.evaluate(() => (globalThis as any).harness.runInterruptSilence())) as {
+      afterInterrupt: { nonSilent: number; silentAfter: number };
+      afterLate: { nonSilent: number; silentAfter: number };
+      afterNew: { nonSilent: number; silentAfter: number };
+      stateAfter: { currentItemId: string | null; elapsedMs: number | null };
+    };
+    expect(r.afterInterrupt.nonSilent).toBeGreaterThan(0);
+    expect(r.afterInterrupt.silentAfter).toBeGreaterThan(0);
+    // Nothing new was heard after the interrupt, although late chunks of resp_a arrived.
+    expect(r.afterLate.nonSilent).toBe(r.afterInterrupt.nonSilent);
+    expect(r.stateAfter).toEqual({ currentItemId: null, currentItemContentIndex: null, elapsedMs: null });
+    // After responseDone, a new response plays again.
+    expect(r.afterNew.nonSilent).toBeGreaterThan(r.afterLate.nonSilent);
+  });
+
+  it('reports nothing played while the context is suspended', async () => {
+    const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
+      state: { elapsedMs: number | null }; ctxState: string;
+    };
+    expect(r.ctxState).toBe('suspended');
+    expect(r.state.elapsedMs ?? 0).toBe(0);
+  });
+
+  afterAll(() => {
+    if (errors.length) console.log(`played-position error vs tap: max ${Math.max(...errors).toFixed(2)} ms over ${errors.length} interrupts`);
+  });
+});
