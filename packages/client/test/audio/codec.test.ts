@@ -12,7 +12,8 @@ describe('G.711 decoding', () => {
     expect(mulawToLinear(0x7f)).toBe(0);
     expect(mulawToLinear(0x00)).toBe(-32124);
     expect(mulawToLinear(0x80)).toBe(32124);
-    expect(mulawToLinear(0xfe)).toBe(-8);
+    expect(mulawToLinear(0xfe)).toBe(8);
+    expect(mulawToLinear(0x7e)).toBe(-8);
   });
 
   it('decodes A-law reference values', () => {
