@@ -6,3 +6,5 @@ export {
   LinearResampler, decodeAlaw, decodeMulaw, float32ToInt16, int16ToFloat32, toEncoding, encodedMs,
 } from './audio/codec.js';
 export type { AudioEncoding } from './audio/codec.js';
+export { MicrophoneCapture, CaptureError, toCaptureError } from './audio/capture.js';
+export type { MicrophoneCaptureOptions, MicrophoneCaptureEvents, CaptureErrorCode } from './audio/capture.js';
