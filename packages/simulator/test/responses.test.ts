@@ -113,7 +113,9 @@ describe('response control', () => {
   });
 
   it('cancels an active response on response.cancel and stops the audio', async () => {
-    const c = await connect(sim.url);
+    // Paced at 4× real time so the cancel surely lands while audio is still streaming.
+    const slow = await startSimulator({ pace: 4 });
+    const c = await connect(slow.url);
     c.send(NO_VAD);
     c.send(userText('a long one please'));
     c.send({ type: 'response.create' });
@@ -124,7 +126,10 @@ describe('response control', () => {
     expect(done.response.status_details).toMatchObject({ type: 'cancelled', reason: 'client_cancelled' });
     const after = c.events.slice(c.events.indexOf(done) + 1);
     expect(after.filter((e) => e.type === 'response.output_audio.delta')).toEqual([]);
+    const transcript = c.events.find((e) => e.type === 'response.output_audio_transcript.done')!.transcript;
+    expect(done.response.output[0]).toMatchObject({ status: 'incomplete', content: [{ type: 'output_audio', transcript }] });
     c.close();
+    await slow.close();
   });
 
   it('answers response.cancel without an active response with response_cancel_not_active', async () => {
