@@ -106,6 +106,19 @@ run('WebAudioPlayer in Chromium', () => {
     expect(r.afterNew.nonSilent).toBeGreaterThan(r.afterLate.nonSilent);
   });
 
+  for (const [format, rate] of [['audio/pcmu', 48000], ['audio/pcma', 44100]] as const) {
+    it(`plays ${format} 8 kHz audio at ${rate} Hz and reports its full length once drained`, async () => {
+      const r = (await ap.page.evaluate(([f, sr]) => (globalThis as any).harness.runG711(f, sr), [format, rate] as const)) as {
+        state: { currentItemId: string; elapsedMs: number }; heardMs: number;
+      };
+      expect(r.state.currentItemId).toBe('item_g');
+      // The resampler holds back the last 8 kHz frame (0.125 ms) until more audio would follow.
+      expect(r.state.elapsedMs).toBeGreaterThan(499.8);
+      expect(r.state.elapsedMs).toBeLessThanOrEqual(500);
+      expect(Math.abs(r.heardMs - r.state.elapsedMs)).toBeLessThan(0.1);
+    });
+  }
+
   it('reports nothing played while the context is suspended', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
       state: { elapsedMs: number | null }; ctxState: string;
