@@ -1,0 +1,346 @@
+// Benchmark of @open-realtime/client against @openai/agents-realtime (the peer).
+// Run: cd packages/client && node bench/run.mjs   (Node >= 20; no network; ~30 s on 2 cores)
+//
+// 1. Browser bundle size (esbuild, minified, gzip -9) of the WebSocket model class, ours vs peer.
+// 2. Receive-path throughput: frames/s from "text frame handed to the socket's message listener"
+//    to "typed event delivered to a listener", for 100 ms pcm audio deltas and transcript deltas,
+//    both libraries fed by the same in-memory socket through their socket factory option.
+// 3. A plain-text summary for the README.
+//
+// Not a test: nothing here asserts; PASS/OVER/BELOW lines are informational.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as esbuild from 'esbuild';
+
+// A full GC before each timed run, so one subject's garbage is not collected on another's clock.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BUDGET_KB = 15;
+const AUDIO_FLOOR = 3;
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 3 : 15;
+const N_AUDIO = QUICK ? 5_000 : 10_000;
+const N_TEXT = QUICK ? 20_000 : 50_000;
+
+const kb = (n) => (n / 1024).toFixed(2);
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const peerVersion = JSON.parse(readFileSync(join(PKG, 'node_modules/@openai/agents-realtime/package.json'), 'utf8')).version;
+const esbuildVersion = esbuild.version;
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bundle size
+// ---------------------------------------------------------------------------------------------
+async function browserBundle(contents, external = []) {
+  const result = await esbuild.build({
+    stdin: { contents, resolveDir: PKG, loader: 'js', sourcefile: 'entry.js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    external,
+    logLevel: 'silent',
+    metafile: true,
+  });
+  const text = result.outputFiles[0].text;
+  const raw = Buffer.byteLength(text);
+  const gz = gzipSync(text, { level: 9 }).byteLength;
+  // Minified bytes per package (or per source file), largest first.
+  const parts = new Map();
+  for (const [file, { bytesInOutput }] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
+    const m = file.match(/.*node_modules\/((?:@[^/]+\/)?[^/]+)/);
+    const key = m ? m[1] : file;
+    parts.set(key, (parts.get(key) ?? 0) + bytesInOutput);
+  }
+  const top = [...parts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${kb(v)}`).join(', ');
+  return { text, raw, gz, top, warnings: result.warnings.length, inputs: Object.keys(result.metafile.inputs).length };
+}
+
+console.log(`open-realtime bench — node ${process.version}, esbuild ${esbuildVersion}, peer @openai/agents-realtime ${peerVersion}${QUICK ? ' (--quick)' : ''}\n`);
+console.log('== 1. Browser bundle size (esbuild --bundle --minify --format=esm --platform=browser, gzip -9) ==');
+const ours = await browserBundle(
+  `import { OpenAIRealtimeWebSocketModel } from './src/index.browser.ts';\nconsole.log(OpenAIRealtimeWebSocketModel);\n`,
+);
+// The peer resolves its `browser` export conditions (dist/index.mjs and the browser `_shims`, the
+// native WebSocket); nothing needs to be external. If esbuild ever fails, retry with node
+// builtins external and say so.
+let peerExternal = [];
+let peer;
+try {
+  peer = await browserBundle(`import { OpenAIRealtimeWebSocket } from '@openai/agents-realtime';\nconsole.log(OpenAIRealtimeWebSocket);\n`);
+} catch {
+  peerExternal = ['node:*', 'ws', 'events', 'stream', 'crypto', 'async_hooks', 'process', 'buffer', 'util'];
+  peer = await browserBundle(`import { OpenAIRealtimeWebSocket } from '@openai/agents-realtime';\nconsole.log(OpenAIRealtimeWebSocket);\n`, peerExternal);
+}
+const sizeRatio = peer.gz / ours.gz;
+const budgetOk = ours.gz <= BUDGET_KB * 1024;
+const hasIsoWs = ours.text.includes('isomorphic-ws');
+const hasRequireWs = ours.text.includes('require("ws")');
+const hasWsSpecifier = /["']ws["']/.test(ours.text);
+console.log(`ours  { OpenAIRealtimeWebSocketModel } from '@open-realtime/client' (src/index.browser.ts): ${kb(ours.raw)} KB min, ${kb(ours.gz)} KB gzip (${ours.inputs} modules)`);
+console.log(`peer  { OpenAIRealtimeWebSocket } from '@openai/agents-realtime' ${peerVersion}: ${kb(peer.raw)} KB min, ${kb(peer.gz)} KB gzip (${peer.inputs} modules; external: ${peerExternal.length ? peerExternal.join(', ') : 'none'})`);
+console.log(`      largest parts of ours (KB minified, before gzip): ${ours.top}`);
+console.log(`      largest parts of peer (KB minified, before gzip): ${peer.top}`);
+console.log(`ratio peer/ours (gzip): ${sizeRatio.toFixed(1)}x smaller`);
+console.log(`budget ours <= ${BUDGET_KB} KB gzip: ${budgetOk ? 'PASS' : 'OVER'} (${kb(ours.gz)} KB)`);
+console.log(`ours browser bundle free of 'isomorphic-ws': ${hasIsoWs ? 'FAIL (found)' : 'PASS'}; free of require("ws"): ${hasRequireWs ? 'FAIL (found)' : 'PASS'}; any "ws" specifier: ${hasWsSpecifier ? 'found' : 'none'}`);
+
+// ---------------------------------------------------------------------------------------------
+// 2. Receive-path throughput
+// ---------------------------------------------------------------------------------------------
+// Our Node entry, bundled to a temp dir (Node 20 cannot run .ts). Everything is bundled, so the
+// output needs no node_modules next to it; ws's optional native add-ons stay external.
+const tmp = mkdtempSync(join(tmpdir(), 'open-realtime-bench-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+await esbuild.build({
+  entryPoints: [join(PKG, 'src/index.node.ts')],
+  outfile: join(tmp, 'index.node.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['bufferutil', 'utf-8-validate'],
+  // ws is CommonJS; give the ESM bundle a `require` for its node builtins.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'silent',
+});
+const { OpenAIRealtimeWebSocketModel } = await import(pathToFileURL(join(tmp, 'index.node.mjs')).href);
+// The peer, as published (its Node `_shims` import `ws`, unused here since we inject the socket).
+const { OpenAIRealtimeWebSocket } = await import('@openai/agents-realtime');
+
+/** The same in-memory WHATWG-like socket for both libraries. */
+class MemorySocket {
+  readyState = 0;
+  sent = [];
+  #listeners = { open: [], message: [], close: [], error: [] };
+  constructor() {
+    setTimeout(() => {
+      this.readyState = 1;
+      for (const l of [...this.#listeners.open]) l({ type: 'open' });
+    }, 0);
+  }
+  send(data) {
+    this.sent.push(JSON.parse(data).type);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  addEventListener(type, listener) {
+    this.#listeners[type].push(listener);
+  }
+  removeEventListener(type, listener) {
+    const ls = this.#listeners[type];
+    const i = ls.indexOf(listener);
+    if (i >= 0) ls.splice(i, 1);
+  }
+  /** Hands one text frame to the message listeners (what the runtime's socket would do). */
+  deliver(data) {
+    const ls = this.#listeners.message;
+    for (let i = 0; i < ls.length; i++) ls[i]({ type: 'message', data });
+  }
+}
+
+// Realistic frames. Ids in the shape the API uses; 100 ms of 24 kHz pcm16 = 4800 bytes.
+const rid = (prefix, n = 22) => {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let s = prefix;
+  for (let i = 0; i < n; i++) s += abc[(Math.random() * abc.length) | 0];
+  return s;
+};
+const RESPONSE_ID = rid('resp_');
+const ITEM_ID = rid('item_');
+const SESSION = {
+  type: 'realtime',
+  object: 'realtime.session',
+  id: rid('sess_'),
+  model: 'gpt-realtime',
+  output_modalities: ['audio'],
+  instructions: 'You are a helpful assistant.',
+  tools: [],
+  tool_choice: 'auto',
+  max_output_tokens: 'inf',
+  tracing: null,
+  prompt: null,
+  expires_at: 1767225600,
+  include: null,
+  audio: {
+    input: {
+      format: { type: 'audio/pcm', rate: 24000 },
+      transcription: null,
+      noise_reduction: null,
+      turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, idle_timeout_ms: null, create_response: true, interrupt_response: true },
+    },
+    output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'marin', speed: 1 },
+  },
+};
+const handshake = [
+  { type: 'session.created', event_id: rid('event_'), session: SESSION },
+  { type: 'session.updated', event_id: rid('event_'), session: SESSION },
+  {
+    type: 'response.created',
+    event_id: rid('event_'),
+    response: {
+      object: 'realtime.response', id: RESPONSE_ID, status: 'in_progress', status_details: null, output: [], conversation_id: rid('conv_'),
+      output_modalities: ['audio'], max_output_tokens: 'inf',
+      audio: { output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'marin' } }, usage: null, metadata: null,
+    },
+  },
+  {
+    type: 'response.output_item.added', event_id: rid('event_'), response_id: RESPONSE_ID, output_index: 0,
+    item: { id: ITEM_ID, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+  },
+  {
+    type: 'response.content_part.added', event_id: rid('event_'), response_id: RESPONSE_ID, item_id: ITEM_ID, output_index: 0, content_index: 0,
+    part: { type: 'audio', transcript: '' },
+  },
+].map((e) => JSON.stringify(e));
+
+// A pool of distinct frames, cycled, so no two consecutive frames are the same string.
+const POOL = 256;
+const pcm = () => {
+  const b = Buffer.alloc(4800);
+  let phase = Math.random() * 6.28;
+  for (let i = 0; i < 2400; i++, phase += 0.0576) b.writeInt16LE(Math.round(Math.sin(phase) * 8000 + (Math.random() - 0.5) * 600), i * 2);
+  return b.toString('base64');
+};
+const audioFrames = Array.from({ length: POOL }, () =>
+  JSON.stringify({ type: 'response.output_audio.delta', event_id: rid('event_'), response_id: RESPONSE_ID, item_id: ITEM_ID, output_index: 0, content_index: 0, delta: pcm() }),
+);
+const WORDS = [' Hello', ' there', '!', ' How', ' can', ' I', ' help', ' you', ' today', '?', ' The', ' weather', ' in', ' Paris', ' is', ' mild'];
+const textFrames = Array.from({ length: POOL }, (_, i) =>
+  JSON.stringify({ type: 'response.output_audio_transcript.delta', event_id: rid('event_'), response_id: RESPONSE_ID, item_id: ITEM_ID, output_index: 0, content_index: 0, delta: WORDS[i % WORDS.length] }),
+);
+if (Buffer.from(JSON.parse(audioFrames[0]).delta, 'base64').byteLength !== 4800) throw new Error('bad audio frame');
+
+/** A connected subject: its socket, and a counter its typed listeners bump. */
+async function connectOurs() {
+  let socket;
+  const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: () => (socket = new MemorySocket()) });
+  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
+  model.on('audio', (e) => {
+    counter.audio++;
+    counter.bytes += e.data.byteLength;
+  });
+  model.on('transcript_delta', (e) => {
+    counter.text++;
+    counter.bytes += e.delta.length;
+  });
+  const note = (what) => {
+    counter.errors++;
+    counter.first ??= what;
+  };
+  model.on('error', (e) => note(`error ${e.error?.code ?? ''}: ${e.error?.message ?? ''}`));
+  model.on('exception', (e) => note(`exception (${e.context}): ${e.exception?.message}`));
+  await model.connect({ apiKey: 'sk-bench', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
+  for (const f of handshake) socket.deliver(f);
+  return { name: 'ours', socket, counter, close: () => model.close() };
+}
+async function connectPeer() {
+  let socket;
+  const model = new OpenAIRealtimeWebSocket({ createWebSocket: async () => (socket = new MemorySocket()) });
+  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
+  model.on('audio', (e) => {
+    counter.audio++;
+    counter.bytes += e.data.byteLength;
+  });
+  model.on('audio_transcript_delta', (e) => {
+    counter.text++;
+    counter.bytes += e.delta.length;
+  });
+  model.on('error', () => counter.errors++);
+  await model.connect({ apiKey: 'sk-bench', model: 'gpt-realtime', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
+  for (const f of handshake) socket.deliver(f);
+  return { name: 'peer', socket, counter, close: () => model.close() };
+}
+/** The floor: JSON.parse of the frame plus (for audio) Buffer base64 decode, nothing else. */
+function connectLimit() {
+  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
+  const socket = new MemorySocket();
+  socket.addEventListener('message', (m) => {
+    const e = JSON.parse(m.data);
+    if (e.type === 'response.output_audio.delta') {
+      counter.audio++;
+      counter.bytes += Buffer.from(e.delta, 'base64').byteLength;
+    } else {
+      counter.text++;
+      counter.bytes += e.delta.length;
+    }
+  });
+  return { name: 'limit', socket, counter, close() {} };
+}
+
+function run(subject, frames, n, kind) {
+  const { socket, counter } = subject;
+  const before = counter[kind];
+  gc();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) socket.deliver(frames[i & (POOL - 1)]);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (counter[kind] - before !== n) throw new Error(`${subject.name}: ${counter[kind] - before} ${kind} events for ${n} frames`);
+  return n / s;
+}
+
+async function measure(kind, frames, n) {
+  const subjects = [await connectOurs(), await connectPeer(), connectLimit()];
+  for (const s of subjects) run(s, frames, Math.max(2000, n >> 3), kind); // warm-up
+  const rates = Object.fromEntries(subjects.map((s) => [s.name, []]));
+  // Interleave subjects each round so background noise on shared cores hits all alike.
+  for (let r = 0; r < ROUNDS; r++) for (const s of subjects) rates[s.name].push(run(s, frames, n, kind));
+  const errors = subjects.map((s) => `${s.name}=${s.counter.errors}${s.counter.first ? ` (first: ${s.counter.first.slice(0, 160)})` : ''}`).join(' ');
+  for (const s of subjects) s.close();
+  if (process.env.BENCH_VERBOSE) for (const [k, v] of Object.entries(rates)) console.log(`    [${kind}] ${k} rounds: ${v.map(fmt).join(" ")}`);
+  // Ratios are paired per round (same background load), then the median is taken.
+  const paired = (a, b) => rates[a].map((x, i) => x / rates[b][i]);
+  const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}x`;
+  return {
+    ours: median(rates.ours), peer: median(rates.peer), limit: median(rates.limit),
+    vsPeer: median(paired('ours', 'peer')), vsPeerSpread: spread(paired('ours', 'peer')),
+    vsLimit: median(paired('ours', 'limit')), ceiling: median(paired('limit', 'peer')), errors,
+  };
+}
+
+console.log(`\n== 2. Receive-path throughput (frame handed to the socket's message listener -> typed event delivered), median of ${ROUNDS} interleaved rounds; ratios are medians of per-round ratios ==`);
+const audio = await measure('audio', audioFrames, N_AUDIO);
+const text = await measure('text', textFrames, N_TEXT);
+const audioRatio = audio.vsPeer;
+const textRatio = text.vsPeer;
+const pct = (r) => `${(r * 100).toFixed(0)}%`;
+const mbps = (fps) => ((fps * 6400) / 1e6).toFixed(0);
+const audioFrameBytes = Buffer.byteLength(audioFrames[0]);
+console.log(`(a) response.output_audio.delta, 100 ms pcm16 24 kHz (4800 B audio, ${audioFrameBytes} B frame), ${fmt(N_AUDIO)} frames/round`);
+console.log(`    ours  ${fmt(audio.ours)} frames/s  ('audio', Uint8Array)`);
+console.log(`    peer  ${fmt(audio.peer)} frames/s  ('audio', ArrayBuffer)`);
+console.log(`    limit ${fmt(audio.limit)} frames/s  (JSON.parse + Buffer.from(b64,'base64') only)`);
+console.log(`    ours/peer ${audioRatio.toFixed(2)}x (per-round range ${audio.vsPeerSpread}); ours at ${pct(audio.vsLimit)} of the limit; ours ~${mbps(audio.ours)} MB/s of base64 audio, i.e. ~${fmt(audio.ours / 10)} real-time 24 kHz streams per core`);
+console.log(`    ceiling: limit/peer ${audio.ceiling.toFixed(2)}x is the best ratio any client doing JSON.parse + base64 could reach on this run`);
+console.log(`    floor ours >= ${AUDIO_FLOOR}x peer on audio: ${audioRatio >= AUDIO_FLOOR ? 'PASS' : 'BELOW'} (${audioRatio.toFixed(2)}x)`);
+console.log(`(b) response.output_audio_transcript.delta, ${fmt(N_TEXT)} frames/round`);
+console.log(`    ours  ${fmt(text.ours)} frames/s  ('transcript_delta')`);
+console.log(`    peer  ${fmt(text.peer)} frames/s  ('audio_transcript_delta')`);
+console.log(`    limit ${fmt(text.limit)} frames/s  (JSON.parse only)`);
+console.log(`    ours/peer ${textRatio.toFixed(2)}x (per-round range ${text.vsPeerSpread}); ours at ${pct(text.vsLimit)} of the limit`);
+console.log(`error/exception events during runs: audio ${audio.errors}; transcript ${text.errors}`);
+
+// ---------------------------------------------------------------------------------------------
+// 3. Summary
+// ---------------------------------------------------------------------------------------------
+console.log(`
+== Summary (node ${process.version}, esbuild ${esbuildVersion}, vs @openai/agents-realtime ${peerVersion}) ==
+Bundle (browser, minified, gzip -9): ours ${kb(ours.gz)} KB vs peer ${kb(peer.gz)} KB — ${sizeRatio.toFixed(1)}x smaller; budget <= ${BUDGET_KB} KB: ${budgetOk ? 'PASS' : 'OVER'}
+Browser bundle contains no 'isomorphic-ws' / require("ws"): ${!hasIsoWs && !hasRequireWs ? 'yes' : 'NO'}
+Audio deltas (100 ms pcm16): ours ${fmt(audio.ours)}/s vs peer ${fmt(audio.peer)}/s — ${audioRatio.toFixed(1)}x; ${pct(audio.vsLimit)} of JSON.parse+base64 limit (${fmt(audio.limit)}/s); ceiling limit/peer ${audio.ceiling.toFixed(1)}x; floor >= ${AUDIO_FLOOR}x: ${audioRatio >= AUDIO_FLOOR ? 'PASS' : 'BELOW'}
+Transcript deltas: ours ${fmt(text.ours)}/s vs peer ${fmt(text.peer)}/s — ${textRatio.toFixed(1)}x; ${pct(text.vsLimit)} of JSON.parse limit (${fmt(text.limit)}/s)
+Reproduce: cd packages/client && node bench/run.mjs`);
