@@ -4,7 +4,10 @@
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server.js';
 
+// `pnpm start -- --port 1` passes the '--' through; drop it so the flags still count.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     port: { type: 'string', default: '8787' },
     host: { type: 'string', default: '127.0.0.1' },

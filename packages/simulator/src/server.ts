@@ -26,6 +26,8 @@ export interface ConnectionInfo {
   apiKey: string | null;
   /** Why the connection was refused after the upgrade, or null. */
   refused: 'missing_api_key' | 'invalid_api_key' | 'beta_api_shape_disabled' | null;
+  /** Every client frame received on this connection, parsed (or the raw string if not JSON). */
+  received: unknown[];
 }
 
 /** Options of startSimulator. */
@@ -96,13 +98,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       refused: beta ? 'beta_api_shape_disabled'
         : !apiKey ? 'missing_api_key'
           : options.apiKeys && !options.apiKeys.includes(apiKey) ? 'invalid_api_key' : null,
+      received: [],
     };
     connections.push(info);
     options.onConnection?.(info);
     const record = (dir: 'in' | 'out', data: string): void => {
-      if (!options.record) return;
+      if (dir === 'out' && !options.record) return;
       let parsed: unknown = data;
       try { parsed = JSON.parse(data); } catch { /* malformed frames are recorded as strings */ }
+      if (dir === 'in') info.received.push(parsed);
+      if (!options.record) return;
       appendFileSync(options.record, JSON.stringify({ t: Date.now() - t0, conn: info.id, dir, data: parsed }) + '\n');
     };
     if (info.refused) return refuse(ws, info.refused, record);

@@ -53,11 +53,14 @@ describe('handshake and auth', () => {
     expect(c.events[0]!.error.code).toBe('beta_api_shape_disabled');
   });
 
-  it('reports every handshake to onConnection with headers and subprotocols', async () => {
+  it('reports every handshake to onConnection and keeps the client frames each connection received', async () => {
     const seen: string[] = [];
     const s2 = await startSimulator({ pace: Infinity, onConnection: (i) => seen.push(String(i.headers['x-probe'])) });
     const c = await connect(s2.url, { headers: { 'x-probe': 'yes' } });
     expect(seen).toEqual(['yes']);
+    c.send({ type: 'input_audio_buffer.clear', event_id: 'probe' });
+    await c.next('input_audio_buffer.cleared');
+    expect(s2.connections[0]!.received).toEqual([{ type: 'input_audio_buffer.clear', event_id: 'probe' }]);
     c.close();
     await s2.close();
   });

@@ -100,6 +100,27 @@ describe('text turn with audio reply', () => {
   });
 });
 
+describe('voice', () => {
+  it('speaks the same text differently in different voices and then keeps the voice fixed', async () => {
+    const audioOf = async (voice: string): Promise<{ c: TestClient; b64: string }> => {
+      const c = await ready();
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { output: { voice } } } });
+      await c.next('session.updated', 0, 2);
+      c.send(userText('short'));
+      c.send({ type: 'response.create' });
+      await c.next('response.done');
+      return { c, b64: c.events.filter((e) => e.type === 'response.output_audio.delta').map((e) => e.delta).join('') };
+    };
+    const a = await audioOf('marin');
+    const b = await audioOf('cedar');
+    expect(a.b64).not.toBe(b.b64);
+    a.c.send({ type: 'session.update', event_id: 'v', session: { type: 'realtime', audio: { output: { voice: 'ash' } } } });
+    expect((await a.c.next('error')).error).toMatchObject({ code: 'cannot_update_voice', event_id: 'v' });
+    a.c.close();
+    b.c.close();
+  });
+});
+
 describe('response control', () => {
   it('refuses a second response.create while one is active', async () => {
     const c = await ready();
