@@ -33,7 +33,13 @@ const HANDLERS: Record<string, Handler> = {
     if (issue) return c.error(issue.code, issue.message, issue.param, ev.event_id ?? null);
     c.send({ type: 'session.updated', session: c.session });
   },
-  'input_audio_buffer.append': (c, ev) => c.input.append(ev.audio as string),
+  'input_audio_buffer.append': (c, ev) => {
+    // PROTOCOL.md §4.5: at most 15 MiB of audio per append (the refusal's wording is assumed).
+    if ((ev.audio as string).length * 0.75 > 15 * 1024 * 1024) {
+      return c.error('invalid_value', 'Audio chunk exceeds the maximum of 15 MiB per input_audio_buffer.append.', 'audio', ev.event_id ?? null);
+    }
+    c.input.append(ev.audio as string);
+  },
   'input_audio_buffer.commit': (c, ev) => c.input.commit(ev.event_id ?? null),
   'input_audio_buffer.clear': (c) => c.input.clear(),
   'conversation.item.create': (c, ev) => c.createItem(ev),
@@ -87,6 +93,7 @@ export class SimConnection {
   private readonly outbox: Outbox;
   private readonly transcripts: string[];
   private closed = false;
+  private turnResponsePending = false;
 
   constructor(private readonly ws: WebSocket, private readonly settings: ConnectionSettings, detector: VoiceDetector) {
     this.session = createSession(settings.model);
@@ -162,6 +169,15 @@ export class SimConnection {
     this.send({ type: 'conversation.item.done', previous_item_id: res.previousItemId, item: res.stored.item });
   }
 
+  /**
+   * A VAD turn wants a response. If the current one is being cancelled (barge-in) it starts when
+   * that one is done; if one is still running uncancelled (interrupt_response off) none is made.
+   */
+  requestTurnResponse(): void {
+    if (!this.active) return this.startResponse();
+    if (this.active.cancelReason) this.turnResponsePending = true;
+  }
+
   /** Starts a response (from response.create params, or from a VAD turn when omitted). */
   startResponse(req: Record<string, unknown> = {}): void {
     const s = this.session;
@@ -193,6 +209,10 @@ export class SimConnection {
         if (this.active === active) this.active = null;
         if (active.audioMsSent > 0) this.audioProduced = true;
         this.input.armIdle(active.audioMsSent);
+        if (this.turnResponsePending && !this.active && !this.isClosed()) {
+          this.turnResponsePending = false;
+          this.startResponse();
+        }
       });
   }
 

@@ -20,6 +20,8 @@ export interface InputHost {
   /** Next scripted transcript for a user audio turn, if the script has one. */
   nextUserTranscript(): string | undefined;
   startResponse(): void;
+  /** Starts a response for a VAD turn now, or once a cancelled one has finished. */
+  requestTurnResponse(): void;
 }
 
 /** Per-connection input audio state. */
@@ -59,7 +61,7 @@ export class InputAudio {
         const prefix = td.type === 'server_vad' ? Number(td.prefix_padding_ms ?? 300) : 300;
         this.commitSpan(itemId, Math.max(this.bufferStartMs, this.turnStartMs - prefix), ev.stopDecidedMs);
         this.turnItemId = null;
-        if (td.create_response !== false && !this.host.active) this.host.startResponse();
+        if (td.create_response !== false) this.host.requestTurnResponse();
       }
     }
     if (!this.detector.speaking) {

@@ -87,9 +87,9 @@ describe('server VAD', () => {
     c.close();
   });
 
-  it('cancels the active response when the user barges in', async () => {
+  it('cancels the active response when the user barges in, then answers the new turn', async () => {
     const c = await connect(slow.url);
-    c.send(VAD({ create_response: false }));
+    c.send(VAD());
     await c.next('session.updated');
     c.send(userText('Tell me a story'));
     c.send({ type: 'response.create' });
@@ -100,6 +100,9 @@ describe('server VAD', () => {
     const done = await c.next('response.done');
     expect(done.response.status).toBe('cancelled');
     expect(done.response.status_details.reason).toBe('turn_detected');
+    await c.next('input_audio_buffer.committed');
+    const second = await c.next('response.created', 0, 2);
+    expect(second.response.id).not.toBe(done.response.id);
     c.close();
   });
 

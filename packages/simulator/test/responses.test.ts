@@ -175,6 +175,32 @@ describe('response control', () => {
   });
 });
 
+describe('response input', () => {
+  it('answers an out-of-band response from its own input and item references', async () => {
+    const c = await ready();
+    c.send({ type: 'conversation.item.create', item: { id: 'item_ref1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'referenced words' }] } });
+    await c.next('conversation.item.done');
+    c.send({ type: 'response.create', response: { conversation: 'none', output_modalities: ['text'], input: [{ type: 'item_reference', id: 'item_ref1' }] } });
+    const done = await c.next('response.done');
+    expect(done.response.output[0].content[0].text).toContain('referenced words');
+    c.send({ type: 'response.create', response: { conversation: 'none', output_modalities: ['text'], input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'inline words' }] }] } });
+    const done2 = await c.next('response.done', 0, 2);
+    expect(done2.response.output[0].content[0].text).toContain('inline words');
+    c.close();
+  });
+
+  it('inserts a created item after previous_item_id and refuses an unknown one', async () => {
+    const c = await ready();
+    c.send({ type: 'conversation.item.create', item: { id: 'item_a', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'a' }] } });
+    c.send({ type: 'conversation.item.create', previous_item_id: 'root', item: { id: 'item_b', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'b' }] } });
+    const added = await c.next('conversation.item.added', 0, 2);
+    expect(added).toMatchObject({ previous_item_id: null, item: { id: 'item_b', object: 'realtime.item', status: 'completed' } });
+    c.send({ type: 'conversation.item.create', event_id: 'p', previous_item_id: 'item_nope', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'c' }] } });
+    expect((await c.next('error')).error).toMatchObject({ param: 'previous_item_id', event_id: 'p' });
+    c.close();
+  });
+});
+
 describe('function calling', () => {
   it('calls a session tool when a script rule matches and continues after its output', async () => {
     const c = await ready();
