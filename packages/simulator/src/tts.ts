@@ -14,6 +14,8 @@ const VOICE_MAP: Record<string, string> = {
   sage: 'en-us+f4', shimmer: 'en-us+f5', verse: 'en-us+m2', marin: 'en-us+f1', cedar: 'en-us+m4',
 };
 const BASE_WPM = 175;
+/** Cached syntheses kept (oldest evicted first): enough for any scripted session. */
+const CACHE_LIMIT = 256;
 
 let wasmModule: Promise<WebAssembly.Module> | undefined;
 const cache = new Map<string, Promise<Int16Array>>();
@@ -41,6 +43,7 @@ export function synthesize(text: string, voice = 'marin', speed = 1): Promise<In
   if (!hit) {
     hit = runEspeak(text, espeakVoice(voice), Math.round(BASE_WPM * speed));
     cache.set(key, hit);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     hit.catch(() => cache.delete(key));
   }
   return hit;
