@@ -9,6 +9,7 @@ import { startSimulator } from '@open-realtime/simulator';
 import { decodeWavTo24k, encodeWav } from './wav.js';
 
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     text: { type: 'string' },
     wav: { type: 'string' },
