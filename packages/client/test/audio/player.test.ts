@@ -119,6 +119,22 @@ run('WebAudioPlayer in Chromium', () => {
     });
   }
 
+  it('emits started/ended per item, positions and levels, and keeps no record of finished items', async () => {
+    const r = (await ap.page.evaluate(() => (globalThis as any).harness.runManyItems())) as {
+      started: number; ended: number; firstStarted: string; lastEnded: string; maxLevel: number;
+      positions: number; items: number; byId: number; state: { currentItemId: string; elapsedMs: number };
+    };
+    expect(r.started).toBe(60);
+    expect(r.ended).toBe(60);
+    expect([r.firstStarted, r.lastEnded]).toEqual(['item_0', 'item_59']);
+    expect(r.maxLevel).toBeGreaterThan(0.01);
+    expect(r.positions).toBeGreaterThan(0);
+    expect(r.items).toBeLessThanOrEqual(1); // only the last item, still the one "being heard"
+    expect(r.byId).toBeLessThanOrEqual(1);
+    expect(r.state.currentItemId).toBe('item_59');
+    expect(r.state.elapsedMs).toBeCloseTo(20, 0);
+  });
+
   it('reports nothing played while the context is suspended', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
       state: { elapsedMs: number | null }; ctxState: string;
