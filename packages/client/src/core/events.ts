@@ -1,25 +1,12 @@
-// zod/mini schemas for the 46 GA server events (PROTOCOL.md §2) and the types derived from them.
+// Validators for the 46 GA server events (PROTOCOL.md §2), built on ./validate.ts, and their types.
 // Lenient the way the real server needs (PROTOCOL.md §3 "Server-side nulls", §7.5): every object is
-// loose (unknown keys kept), every optional field is nullish, content parts take GA and legacy
-// spellings. Required top-level fields from the §2 table stay required. The table `SERVER_EVENT_SCHEMAS`
-// is keyed by `type`; schemas omit the `type` literal because dispatch already fixed it.
-// `import * as z`, not `import { z }`: the named `z` namespace defeats tree shaking (87 KB vs 8 KB gzip).
-import * as z from 'zod/mini';
-
-// Enums, literals and integers are `z.custom` checks: each zod schema kind costs bundle bytes
-// (z.int + z.enum + z.literal + discriminatedUnion ≈ 1.4 KB gzip), a custom check costs one closure.
-const oneOf = <T extends string>(...values: T[]) =>
-  z.custom<T>((v) => values.includes(v as T), `expected ${values.map((v) => `"${v}"`).join(' | ')}`);
-const str = z.string();
-const int = z.custom<number>(Number.isSafeInteger, 'expected integer');
-const num = z.number();
-const bool = z.boolean();
-/** Optional and nullable: the server sends `null` for unset optional fields (PROTOCOL.md §3). */
-const opt = z.nullish;
-const loose = z.looseObject;
+// loose (unknown keys kept, nothing copied), every optional field is nullish, content parts take GA and
+// legacy spellings. Required top-level fields from the §2 table stay required. `SERVER_EVENT_SCHEMAS`
+// is keyed by `type`; checks omit the `type` literal because dispatch already fixed it.
+import { array, bool, type Infer, int, loose, num, oneOf, opt, str, union, unknown } from './validate.js';
 
 /** A GA format object `{type, rate}`; a legacy string (`pcm16`) is accepted too (PROTOCOL.md §6). */
-const audioFormat = z.union([str, loose({ type: str, rate: opt(num) })]);
+const audioFormat = union([str, loose({ type: str, rate: opt(num) })]);
 
 /** A message content part; GA (`output_audio`) and legacy (`audio`) spellings both parse (§2). */
 const contentPart = loose({
@@ -36,12 +23,12 @@ const itemBase = {
 };
 
 /** The 9 item kinds of `RealtimeConversationItem`, by `type` (messages share one schema). */
-const conversationItem = z.union([
+const conversationItem = union([
   loose({
     ...itemBase,
     type: oneOf('message'),
     role: oneOf('system', 'user', 'assistant'),
-    content: opt(z.array(contentPart)),
+    content: opt(array(contentPart)),
   }),
   loose({ ...itemBase, type: oneOf('function_call'), call_id: opt(str), name: opt(str), arguments: opt(str) }),
   loose({ ...itemBase, type: oneOf('function_call_output'), call_id: str, output: str }),
@@ -82,10 +69,10 @@ const response = loose({
       error: opt(loose({ type: opt(str), code: opt(str), message: opt(str) })),
     }),
   ),
-  output: opt(z.array(conversationItem)),
+  output: opt(array(conversationItem)),
   conversation_id: opt(str),
-  output_modalities: opt(z.array(str)),
-  max_output_tokens: opt(z.union([num, oneOf('inf')])),
+  output_modalities: opt(array(str)),
+  max_output_tokens: opt(union([num, oneOf('inf')])),
   audio: opt(loose({ output: opt(loose({ format: opt(audioFormat), voice: opt(str) })) })),
   usage: opt(usage),
   metadata: opt(loose({})),
@@ -98,8 +85,8 @@ const session = loose({
   id: opt(str),
   model: opt(str),
   instructions: opt(str),
-  output_modalities: opt(z.array(str)),
-  tools: opt(z.array(loose({ type: opt(str), name: opt(str) }))),
+  output_modalities: opt(array(str)),
+  tools: opt(array(loose({ type: opt(str), name: opt(str) }))),
   audio: opt(
     loose({
       input: opt(
@@ -152,14 +139,14 @@ export const SERVER_EVENT_SCHEMAS = {
     ...EIC,
     transcript: str,
     usage: loose({ type: opt(str) }),
-    languages: opt(z.array(z.unknown())),
-    logprobs: opt(z.array(z.unknown())),
+    languages: opt(array(unknown)),
+    logprobs: opt(array(unknown)),
   }),
   'conversation.item.input_audio_transcription.delta': loose({
     ...EI,
     content_index: opt(int),
     delta: opt(str),
-    logprobs: opt(z.array(z.unknown())),
+    logprobs: opt(array(unknown)),
   }),
   'conversation.item.input_audio_transcription.failed': loose({
     ...EIC,
@@ -183,7 +170,7 @@ export const SERVER_EVENT_SCHEMAS = {
   'input_audio_buffer.timeout_triggered': loose({ ...EI, audio_start_ms: int, audio_end_ms: int }),
   'rate_limits.updated': loose({
     ...E,
-    rate_limits: z.array(loose({ name: opt(str), limit: opt(num), remaining: opt(num), reset_seconds: opt(num) })),
+    rate_limits: array(loose({ name: opt(str), limit: opt(num), remaining: opt(num), reset_seconds: opt(num) })),
   }),
   'response.created': responseEvent,
   'response.done': responseEvent,
@@ -220,14 +207,14 @@ type Schemas = typeof SERVER_EVENT_SCHEMAS;
 /** The 46 GA server event type strings. */
 export type ServerEventType = keyof Schemas;
 
-/** The parsed event of one type: its schema's output plus the `type` literal. */
-export type ServerEventOf<T extends ServerEventType> = z.infer<Schemas[T]> & { type: T };
+/** The parsed event of one type: what its check accepts, plus the `type` literal. */
+export type ServerEventOf<T extends ServerEventType> = Infer<Schemas[T]> & { type: T };
 
 /** Any GA server event, discriminated on `type`. */
 export type ServerEvent = { [T in ServerEventType]: ServerEventOf<T> }[ServerEventType];
 
 /** A conversation item: message, function_call, function_call_output or an MCP kind (loose). */
-export type ConversationItem = z.infer<typeof conversationItem>;
+export type ConversationItem = Infer<typeof conversationItem>;
 
 /** A message item (`type: "message"`). */
 export type MessageItem = Extract<ConversationItem, { type: 'message' }>;
@@ -239,19 +226,19 @@ export type FunctionCallItem = Extract<ConversationItem, { type: 'function_call'
 export type FunctionCallOutputItem = Extract<ConversationItem, { type: 'function_call_output' }>;
 
 /** A content part of a message or of `response.content_part.*`; `type` may be GA or legacy. */
-export type ContentPart = z.infer<typeof contentPart>;
+export type ContentPart = Infer<typeof contentPart>;
 
 /** `response` of `response.created` / `response.done`. */
-export type RealtimeResponse = z.infer<typeof response>;
+export type RealtimeResponse = Infer<typeof response>;
 
 /** `response.usage`, with input and output token details. */
-export type ResponseUsage = z.infer<typeof usage>;
+export type ResponseUsage = Infer<typeof usage>;
 
 /** The `error` object of an `error` event. */
-export type RealtimeErrorPayload = z.infer<typeof errorPayload>;
+export type RealtimeErrorPayload = Infer<typeof errorPayload>;
 
 /** The session object of `session.created` / `session.updated` (realtime or transcription). */
-export type RealtimeSession = z.infer<typeof session>;
+export type RealtimeSession = Infer<typeof session>;
 
 /** An audio format as the server reports it: GA object or legacy string. */
-export type ServerAudioFormat = z.infer<typeof audioFormat>;
+export type ServerAudioFormat = Infer<typeof audioFormat>;

@@ -1,9 +1,10 @@
 // Turns one WebSocket text frame into a typed GA server event, or a failure with a stable code.
 // Never throws (STYLE.md "Errors"): every problem is a `{ ok: false, code }` result carrying the raw
 // value. Schemas are picked by lookup on `type`; the streaming deltas take a hand-written check
-// and are returned as the decoded object itself, with zod consulted only to explain a failure.
-import type * as z from 'zod/mini';
+// and every valid event is returned as the decoded object itself (nothing copied); the full checks of
+// ./validate.ts run a second, issue-collecting pass only to explain a failure.
 import { SERVER_EVENT_SCHEMAS, type ServerEvent, type ServerEventType } from './events.js';
+import { explain, kindOf } from './validate.js';
 
 /** Why a frame was not turned into an event; a subset of `ProtocolErrorCode` in `errors.ts`. */
 export type ParseFailureCode =
@@ -40,7 +41,7 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isInt = Number.isSafeInteger as (v: unknown) => boolean;
 const isOptStr = (v: unknown) => v == null || typeof v === 'string';
 
-/** The required fields of the three output deltas (PROTOCOL.md §2), checked without zod. */
+/** The required fields of the three output deltas (PROTOCOL.md §2), checked inline. */
 const isContentDelta = (o: Raw): boolean =>
   isStr(o.event_id) &&
   isStr(o.response_id) &&
@@ -49,7 +50,7 @@ const isContentDelta = (o: Raw): boolean =>
   isInt(o.content_index) &&
   isStr(o.delta);
 
-/** Fast checks for the high-rate events; each must accept exactly what the zod schema accepts. */
+/** Fast checks for the high-rate events; each must accept exactly what the event's check accepts. */
 const FAST_CHECKS: Partial<Record<ServerEventType, (o: Raw) => boolean>> = {
   'response.output_audio.delta': isContentDelta,
   'response.output_audio_transcript.delta': isContentDelta,
@@ -69,36 +70,9 @@ const fail = (
   extra?: { type?: string; issues?: ParseIssue[] },
 ): ParseResult => ({ ok: false, code, message, raw, ...extra });
 
-/** Describes a JSON value's kind for issue messages. */
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-type ZodIssue = z.core.$ZodIssue;
-
-/**
- * Flattens zod issues into `{path, message}` (zod/mini ships no messages, so they are built here).
- * A failed union whose `type` matched one branch reports that branch's issues: an item with the
- * right `type` but a bad field says which field.
- */
-function toIssues(issues: readonly ZodIssue[], raw: Raw, prefix: PropertyKey[] = []): ParseIssue[] {
-  return issues.flatMap((issue): ParseIssue[] => {
-    const at = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union') {
-      const matched = issue.errors.filter((branch) => !branch.some((i) => i.path[0] === 'type'));
-      if (matched.length === 1) return toIssues(matched[0]!, raw, at);
-    }
-    let found: unknown = raw;
-    for (const key of at) found = (found as Record<PropertyKey, unknown> | null | undefined)?.[key];
-    const expected = (issue as { expected?: string }).expected;
-    const what =
-      issue.code === 'invalid_union' ? 'matches no accepted shape' : expected ? `expected ${expected}` : issue.message;
-    const got = typeof found === 'object' || found === undefined ? kindOf(found) : JSON.stringify(found).slice(0, 40);
-    return [{ path: at.join('.'), message: found === undefined ? `required field missing (${what})` : `${what}, got ${got}` }];
-  });
-}
-
 /**
  * Validates an already-decoded value as a GA server event. Never throws.
- * On success `event` is the validated event (for the fast-path deltas, `raw` itself).
+ * On success `event` is `raw` itself, validated in place.
  */
 export function parseServerEventObject(obj: unknown): ParseResult {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -117,16 +91,16 @@ export function parseServerEventObject(obj: unknown): ParseResult {
   const fast = FAST_CHECKS[known];
   if (fast?.(raw)) return { ok: true, event: raw as ServerEvent, raw };
   try {
-    const result = SERVER_EVENT_SCHEMAS[known].safeParse(raw);
-    if (result.success) return { ok: true, event: result.data as ServerEvent, raw };
-    const issues = toIssues(result.error.issues, raw);
+    const check = SERVER_EVENT_SCHEMAS[known];
+    if (check(raw, null)) return { ok: true, event: raw as ServerEvent, raw };
+    const issues = explain(check, raw);
     const summary = issues
       .slice(0, 3)
       .map((x) => `${x.path || '(root)'}: ${x.message}`)
       .join('; ');
     return fail('invalid_event_shape', `invalid "${type}" event: ${summary}`, raw, { type, issues });
   } catch (error) {
-    // zod should not throw on safeParse; a hostile value (throwing getter, deep nesting) still must not escape.
+    // The checks do not throw on JSON values; a hostile object (throwing getter, deep nesting) still must not escape.
     return fail('invalid_event_shape', `invalid "${type}" event: ${String(error)}`, raw, { type });
   }
 }

@@ -227,6 +227,58 @@ describe('parseServerEvent leniency and identity', () => {
   });
 });
 
+describe('parseServerEvent validation details', () => {
+  it('returns the decoded object itself as the event of a schema-checked event too', () => {
+    const event = exampleOf('response.done');
+    const result = parseServerEventObject(event);
+    expect(result.ok && result.event).toBe(event);
+  });
+
+  it('names the full path of a bad field in an item nested in response.output', () => {
+    const event = exampleOf('response.done');
+    const output = (event.response as { output: Record<string, unknown>[] }).output;
+    output[0] = { type: 'function_call_output', call_id: 'c', output: 7 };
+    const failure = expectFailure(parseServerEventObject(event), 'invalid_event_shape');
+    expect(failure.issues).toEqual([{ path: 'response.output.0.output', message: 'expected string, got 7' }]);
+  });
+
+  it('reports a union value matching no branch, and an item of unknown kind, as no accepted shape', () => {
+    const event = exampleOf('response.done');
+    (event.response as Record<string, unknown>).max_output_tokens = 'lots';
+    expect(expectFailure(parseServerEventObject(event), 'invalid_event_shape').issues).toEqual([
+      { path: 'response.max_output_tokens', message: 'matches no accepted shape, got "lots"' },
+    ]);
+    const added = exampleOf('conversation.item.added');
+    (added.item as Record<string, unknown>).type = 'hologram';
+    expect(expectFailure(parseServerEventObject(added), 'invalid_event_shape').issues).toEqual([
+      { path: 'item', message: 'matches no accepted shape, got object' },
+    ]);
+  });
+
+  it('accepts max_output_tokens "inf" and legacy text/audio content parts', () => {
+    const event = exampleOf('response.done');
+    (event.response as Record<string, unknown>).max_output_tokens = 'inf';
+    expect(parseServerEventObject(event).ok).toBe(true);
+    const part = { type: 'response.content_part.added', event_id: 'e', response_id: 'r', item_id: 'i', output_index: 0, content_index: 0 };
+    expect(parseServerEventObject({ ...part, part: { type: 'text', text: 'hi' } }).ok).toBe(true);
+    expect(parseServerEventObject({ ...part, part: { type: 'audio', transcript: null } }).ok).toBe(true);
+    const bad = expectFailure(parseServerEventObject({ ...part, part: { type: 'video' } }), 'invalid_event_shape');
+    expect(bad.issues?.[0]?.path).toBe('part.type');
+  });
+
+  it('lists every bad field, in schema order, for a non-object nested value and an array element', () => {
+    const event = exampleOf('rate_limits.updated');
+    (event.rate_limits as unknown[]).push('x');
+    delete event.event_id;
+    const failure = expectFailure(parseServerEventObject(event), 'invalid_event_shape');
+    const last = (event.rate_limits as unknown[]).length - 1;
+    expect(failure.issues).toEqual([
+      { path: 'event_id', message: 'required field missing (expected string)' },
+      { path: `rate_limits.${last}`, message: 'expected object, got "x"' },
+    ]);
+  });
+});
+
 /** mulberry32: a tiny seeded PRNG, so the fuzz run is the same every time. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
