@@ -5,18 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OpenAIRealtimeWebSocketModel } from '../src/index.node.js';
 import { memorySockets } from './helpers/memory-socket.js';
+import { mulberry32 } from './helpers/prng.js';
 import { examplesPath } from './helpers/schema.js';
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const examples = JSON.parse(readFileSync(examplesPath, 'utf8')) as Array<{ direction: string; type: string; valid: boolean; example: Record<string, unknown> }>;
 const serverExamples = examples.filter((e) => e.direction === 'server' && e.valid).map((e) => e.example);
@@ -40,7 +30,7 @@ function mutate(frame: Record<string, unknown>, rand: () => number): unknown {
 
 describe('fuzzing the receive path', () => {
   it('handles 10,000 mutated frames without throwing and still handles every valid frame after them', async () => {
-    const rand = prng(20261124);
+    const rand = mulberry32(20261124);
     const wire = memorySockets();
     const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: wire.createWebSocket });
     let turnsStarted = 0;

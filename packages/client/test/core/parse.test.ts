@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseServerEvent, parseServerEventObject, SERVER_EVENT_TYPES, type ParseResult } from '../../src/core/parse.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 interface Example {
   direction: 'client' | 'server';
@@ -278,18 +279,6 @@ describe('parseServerEvent validation details', () => {
     ]);
   });
 });
-
-/** mulberry32: a tiny seeded PRNG, so the fuzz run is the same every time. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('parseServerEvent under fuzzing', () => {
   it('never throws and always returns ok or one of the 5 failure codes over 10,000 seeded mutations', () => {
