@@ -67,12 +67,14 @@ try {
   await page.waitForFunction(() => globalThis.harnessReady === true);
   const ours = [];
   const wall = [];
+  const after = [];
   for (let round = 0; round < ROUNDS; round++) {
     const trials = Array.from({ length: PARALLEL }, trial);
     const results = await page.evaluate((ts) => Promise.all(ts.map((t) => globalThis.harness.runScenario(t))), trials);
     results.forEach((r, i) => (r.trial = trials[i]));
     for (const r of results) {
       ours.push(Math.abs(r.reportedMs - r.heardTruthMs));
+      after.push(r.audioFramesAfterMark);
       if (process.env.DEBUG) console.log((r.reportedMs - r.heardTruthMs).toFixed(3), JSON.stringify(r.trial));
       wall.push(Math.abs(r.wallMs - r.heardTruthMs));
     }
@@ -81,6 +83,7 @@ try {
   console.log(`${ours.length} interrupts, ${PARALLEL} contexts at a time, rates 48/44.1/24 kHz`);
   // Outliers of one audio callback (512 frames ≈ 10.7 ms) are the measurement's own race: the tap's
   // mark can be handled one render callback after getState() ran (see test/audio/player.test.ts).
+  console.log(`audio frames after interrupt: median ${pct(after, 0.5)}, p95 ${pct(after, 0.95)}, max ${Math.max(...after)}`);
   console.log(`truncation error median: ${pct(ours, 0.5).toFixed(2)} ms (wall clock: ${pct(wall, 0.5).toFixed(1)} ms)`);
   console.log(`truncation error max: ${max.toFixed(2)} ms (wall clock: ${Math.max(...wall).toFixed(1)} ms)`);
   console.log(`truncation error p95: ${pct(ours, 0.95).toFixed(2)} ms (wall clock: ${pct(wall, 0.95).toFixed(1)} ms)`);

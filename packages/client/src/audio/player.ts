@@ -85,6 +85,7 @@ export class WebAudioPlayer implements PlaybackTracker {
   private readonly blockedItems = new Set<string>();
   private readonly listeners = new Map<keyof WebAudioPlayerEvents, Set<(event: never) => void>>();
   private closed = false;
+  private latencySec: number | null = null;
 
   constructor(options: WebAudioPlayerOptions = {}) {
     this.ctx = options.context ?? null;
@@ -238,11 +239,15 @@ export class WebAudioPlayer implements PlaybackTracker {
       if (ts.contextTime !== undefined && ts.performanceTime !== undefined && ts.contextTime > 0) {
         // getOutputTimestamp pairs a context time with the moment the device outputs it;
         // advancing it by performance time gives what is heard now, never ahead of rendering.
-        const t = ts.contextTime + (performance.now() - ts.performanceTime) / 1000;
-        return Math.min(t, now);
+        const t = Math.min(now, ts.contextTime + (performance.now() - ts.performanceTime) / 1000);
+        this.latencySec = now - t;
+        return t;
       }
     }
-    return Math.max(0, now - (ctx.outputLatency || ctx.baseLatency || 0));
+    // Suspended (or no timestamp yet): the clock is frozen, so keep the last measured latency
+    // rather than jump to a different estimate; before any measurement use the context's own.
+    const latency = this.latencySec ?? (ctx.outputLatency || ctx.baseLatency || 0);
+    return Math.max(0, now - latency);
   }
 
   private onWorkletMessage(m: Record<string, unknown>): void {

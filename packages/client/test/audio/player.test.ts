@@ -16,7 +16,7 @@ const run = hasChromium() ? describe : describe.skip;
 if (!hasChromium()) console.warn('player.test.ts skipped: no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)');
 
 interface Result {
-  reportedMs: number; latencyMs: number; wallMs: number; truthMs: number; heardTruthMs: number;
+  reportedMs: number; latencyMs: number; wallMs: number; truthMs: number; heardTruthMs: number; audioFramesAfterMark: number;
   silentAfter: number; glitches: number; stalled: number; rate: number;
 }
 
@@ -47,6 +47,9 @@ run('WebAudioPlayer in Chromium', () => {
     console.log(`rate ${r.rate}: reported ${r.reportedMs.toFixed(2)} heard ${r.heardTruthMs.toFixed(2)} rendered ${r.truthMs.toFixed(2)} latency ${r.latencyMs.toFixed(2)} wall ${r.wallMs.toFixed(1)}`);
     expect(r.glitches).toBe(0);
     expect(r.silentAfter).toBeGreaterThan(0); // the tap heard silence after the interrupt
+    // Silent from the first quantum rendered after the interrupt message is handled (the same
+    // race allowance: the tap's mark may be handled one callback before the player's interrupt).
+    expect(r.audioFramesAfterMark).toBeLessThanOrEqual(128 + CALLBACK_FRAMES);
     expect(err).toBeLessThanOrEqual(quantumMs(r.rate) + SLACK_MS);
     expect(Math.abs(r.reportedMs - r.truthMs)).toBeLessThanOrEqual(quantumMs(r.rate) + r.latencyMs + SLACK_MS);
     return Math.abs(r.wallMs - r.heardTruthMs) - (quantumMs(r.rate) + r.latencyMs + SLACK_MS);
@@ -135,12 +138,15 @@ run('WebAudioPlayer in Chromium', () => {
     expect(r.state.elapsedMs).toBeCloseTo(20, 0);
   });
 
-  it('reports nothing played while the context is suspended', async () => {
+  it('reports nothing played while the context is suspended, and freezes the count on suspend', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
-      state: { elapsedMs: number | null }; ctxState: string;
+      state: { elapsedMs: number | null }; ctxState: string; atSuspend: number; later: number;
     };
     expect(r.ctxState).toBe('suspended');
     expect(r.state.elapsedMs ?? 0).toBe(0);
+    // Suspended mid-item: the count stops where it was.
+    expect(r.atSuspend).toBeGreaterThan(0);
+    expect(r.later).toBe(r.atSuspend);
   });
 
   afterAll(() => {
