@@ -99,3 +99,22 @@ run('MicrophoneCapture in Chromium', () => {
     expect(await ap.page.evaluate(() => (globalThis as any).harness.badChunk())).toBe('invalid_argument');
   });
 });
+
+run('MicrophoneCapture errors in Chromium', () => {
+  // Without a fake device this machine has no microphone; a fake device without the fake
+  // permission UI is denied (headless Chromium rejects the prompt).
+  const cases = [
+    { flags: [], code: 'no_device' },
+    { flags: ['--use-fake-device-for-media-stream'], code: 'permission_denied' },
+  ];
+  for (const { flags, code } of cases) {
+    it(`rejects with ${code} when getUserMedia fails that way`, async () => {
+      const ap = await openAudioPage(entry, flags);
+      try {
+        expect(await ap.page.evaluate(() => (globalThis as any).harness.startError())).toBe(code);
+      } finally {
+        await ap.close();
+      }
+    });
+  }
+});
