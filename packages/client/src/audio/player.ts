@@ -150,7 +150,11 @@ export class WebAudioPlayer implements PlaybackTracker {
       this.remember(cur.itemId);
       this.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
     }
-    for (const item of this.items.values()) this.remember(item.itemId);
+    for (const item of this.items.values()) {
+      // Queued but not yet heard (e.g. still suspended): its response is interrupted all the same.
+      if (!cur && item.responseId !== undefined) this.blockedResponse = item.responseId;
+      this.remember(item.itemId);
+    }
     this.node?.port.postMessage({ t: 'interrupt' });
     this.pending = [];
     this.items.clear();

@@ -138,6 +138,11 @@ run('WebAudioPlayer in Chromium', () => {
     expect(r.state.elapsedMs).toBeCloseTo(20, 0);
   });
 
+  it('drops queued audio that was never heard, and late chunks of its response, on interrupt', async () => {
+    const r = (await ap.page.evaluate(() => (globalThis as any).harness.runInterruptQueued())) as { heard: number };
+    expect(r.heard).toBe(0);
+  });
+
   it('reports nothing played while the context is suspended, and freezes the count on suspend', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
       state: { elapsedMs: number | null }; ctxState: string; atSuspend: number; later: number;
