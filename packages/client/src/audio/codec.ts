@@ -142,4 +142,14 @@ export class LinearResampler {
     this.started = true;
     return out;
   }
+
+  /** Ends the stream: emits the frames held back for the last input frame, then resets. */
+  flush(): Float32Array {
+    const count = this.started && this.inRate !== this.outRate && this.pos < 0 ? Math.ceil(-this.pos / this.step) : 0;
+    const out = new Float32Array(count).fill(this.prev);
+    this.pos = 0;
+    this.prev = 0;
+    this.started = false;
+    return out;
+  }
 }

@@ -134,12 +134,16 @@ export class WebAudioPlayer implements PlaybackTracker {
     if (this.blockedItems.has(itemId)) return;
     const item = this.itemFor(itemId, contentIndex, responseId);
     item.receivedBytes += bytes.length;
-    const floats = this.decode(item, bytes);
-    const out = item.resampler.process(floats);
-    if (out.length === 0) return;
-    item.postedFrames += out.length;
-    if (this.node) this.post(item.id, out);
-    else this.pending.push({ id: item.id, data: out });
+    this.push(item, item.resampler.process(this.decode(item, bytes)));
+  }
+
+  /**
+   * The item's audio is complete (`response.output_audio.done`): plays the resampler's last held
+   * frame. Also done implicitly for other items when audio of a new item arrives.
+   */
+  itemDone(itemId: string, contentIndex: number): void {
+    const item = this.items.get(keyOf(itemId, contentIndex));
+    if (item) this.flushItem(item);
   }
 
   /** Silences output within one render quantum and drops everything queued. */
@@ -281,6 +285,8 @@ export class WebAudioPlayer implements PlaybackTracker {
     const key = keyOf(itemId, contentIndex);
     let item = this.items.get(key);
     if (!item) {
+      // Items stream one after another: audio of a new item means the others are complete.
+      for (const other of this.items.values()) this.flushItem(other);
       const rate = this.ctx!.sampleRate;
       item = {
         id: this.nextId++, itemId, contentIndex, responseId, receivedBytes: 0, encoding: this.encoding,
@@ -304,6 +310,17 @@ export class WebAudioPlayer implements PlaybackTracker {
     const extra = data.length % width;
     if (extra) item.carry = data.slice(data.length - extra);
     return decodeToFloat32(item.encoding, extra ? data.subarray(0, data.length - extra) : data);
+  }
+
+  private push(item: ItemRecord, out: Float32Array): void {
+    if (out.length === 0) return;
+    item.postedFrames += out.length;
+    if (this.node) this.post(item.id, out);
+    else this.pending.push({ id: item.id, data: out });
+  }
+
+  private flushItem(item: ItemRecord): void {
+    this.push(item, item.resampler.flush());
   }
 
   private post(id: number, data: Float32Array): void {

@@ -81,4 +81,13 @@ describe('LinearResampler', () => {
     const n = new LinearResampler(24000, 44100).process(ramp(24000)).length;
     expect(Math.abs(n - 44100)).toBeLessThanOrEqual(2);
   });
+
+  it('flushes the frames held back for the last input frame, so n inputs give n·out/in outputs', () => {
+    for (const [inRate, outRate, n] of [[24000, 48000, 480], [8000, 48000, 800], [24000, 44100, 2400]] as const) {
+      const r = new LinearResampler(inRate, outRate);
+      const total = r.process(ramp(n)).length + r.flush().length;
+      expect(total).toBe(Math.ceil((n * outRate) / inRate));
+    }
+    expect(new LinearResampler(24000, 48000).flush().length).toBe(0);
+  });
 });
