@@ -80,6 +80,8 @@ export class WebAudioPlayer implements PlaybackTracker {
   private nextId = 0;
   private report: PosReport | null = null;
   private current: ItemRecord | null = null;
+  /** The item the worklet left last, with its closing report (its tail may still be heard). */
+  private previous: { item: ItemRecord; report: PosReport } | null = null;
   private pending: Array<{ id: number; data: Float32Array }> = [];
   private blockedResponse: string | null = null;
   private readonly blockedItems = new Set<string>();
@@ -164,6 +166,7 @@ export class WebAudioPlayer implements PlaybackTracker {
     this.items.clear();
     this.byId.clear();
     this.current = null;
+    this.previous = null;
     this.report = null;
   }
 
@@ -213,6 +216,12 @@ export class WebAudioPlayer implements PlaybackTracker {
   getState(): PlaybackState {
     const cur = this.current;
     if (!cur) return { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
+    const prev = this.previous;
+    const r = this.report;
+    // The worklet moved on to `cur`, but for one output latency the listener still hears the
+    // previous item's tail: report that item until the first frame of `cur` is heard.
+    if (prev && r && this.ctx && r.end - r.frames > this.heardTime(this.ctx) * this.ctx.sampleRate)
+      return { currentItemId: prev.item.itemId, currentItemContentIndex: prev.item.contentIndex, elapsedMs: this.elapsedOf(prev.item, prev.report) };
     return { currentItemId: cur.itemId, currentItemContentIndex: cur.contentIndex, elapsedMs: this.elapsedOf(cur) };
   }
 
@@ -224,9 +233,8 @@ export class WebAudioPlayer implements PlaybackTracker {
 
   // --- internals -------------------------------------------------------------------------------
 
-  private elapsedOf(item: ItemRecord): number {
+  private elapsedOf(item: ItemRecord, r: PosReport | null = this.report): number {
     const ctx = this.ctx;
-    const r = this.report;
     if (!ctx || !r || r.id !== item.id) return 0;
     const heardFrame = this.heardTime(ctx) * ctx.sampleRate;
     // The worklet's last report maps context frames to item frames: frame r.end held item frame
@@ -276,6 +284,7 @@ export class WebAudioPlayer implements PlaybackTracker {
   }
 
   private finish(item: ItemRecord): void {
+    if (this.report) this.previous = { item, report: this.report };
     if (!this.report?.dry) this.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: (this.report!.frames / this.ctx!.sampleRate) * 1000, interrupted: false });
     this.items.delete(keyOf(item.itemId, item.contentIndex));
     this.byId.delete(item.id);

@@ -143,6 +143,16 @@ run('WebAudioPlayer in Chromium', () => {
     expect(r.heard).toBe(0);
   });
 
+  it('keeps reporting the previous item while its tail is still in the output latency', async () => {
+    const r = (await ap.page.evaluate(() => (globalThis as any).harness.runBoundary())) as {
+      lastA: number; firstB: number; latencyMs: number;
+    };
+    // Polling every ~1–5 ms: A is last seen near its full 300 ms, not 300 ms minus the latency.
+    expect(r.lastA).toBeGreaterThan(300 - 15);
+    expect(r.lastA).toBeLessThanOrEqual(300);
+    expect(r.firstB).toBeLessThan(15);
+  });
+
   it('reports nothing played while the context is suspended, and freezes the count on suspend', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runSuspended())) as {
       state: { elapsedMs: number | null }; ctxState: string; atSuspend: number; later: number;
