@@ -1,7 +1,9 @@
 // The `./web-audio` subpath: browser playback and capture for the Realtime client.
-// Stands alone (STYLE.md "audio/ stands alone"): nothing here touches the core or a transport.
+// Stands alone (STYLE.md "audio/ stands alone"): it uses only the core's types and error class,
+// never its state, a transport or the client.
 export { WebAudioPlayer, loadPlayerWorklet } from './audio/player.js';
 export type { WebAudioPlayerOptions, WebAudioPlayerEvents } from './audio/player.js';
+export { PLAYER_WORKLET_SOURCE, PLAYER_PROCESSOR_NAME } from './audio/player.worklet.js';
 export {
   LinearResampler, decodeAlaw, decodeMulaw, float32ToInt16, int16ToFloat32, toEncoding, encodedMs,
 } from './audio/codec.js';

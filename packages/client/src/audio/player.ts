@@ -18,6 +18,11 @@ export interface WebAudioPlayerOptions {
   format?: AudioFormatLike;
   /** Node the player connects to; default `context.destination`. */
   destination?: AudioNode;
+  /**
+   * URL of a module holding PLAYER_WORKLET_SOURCE, for a CSP that forbids blob: scripts;
+   * by default the built-in source loads through a Blob URL.
+   */
+  workletUrl?: string;
 }
 
 /** Events of {@link WebAudioPlayer}, with their payloads. */
@@ -58,11 +63,14 @@ const contextsLoaded = new WeakMap<BaseAudioContext, Promise<void>>();
 const BLOCKED_MEMORY = 32;
 
 /** Registers the player processor on `context` once (Blob URL: no bundler configuration). */
-export function loadPlayerWorklet(context: BaseAudioContext): Promise<void> {
+export function loadPlayerWorklet(context: BaseAudioContext, moduleUrl?: string): Promise<void> {
   let loaded = contextsLoaded.get(context);
   if (!loaded) {
-    const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
-    loaded = context.audioWorklet.addModule(url).finally(() => URL.revokeObjectURL(url));
+    if (moduleUrl) loaded = context.audioWorklet.addModule(moduleUrl);
+    else {
+      const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
+      loaded = context.audioWorklet.addModule(url).finally(() => URL.revokeObjectURL(url));
+    }
     contextsLoaded.set(context, loaded);
   }
   return loaded;
@@ -73,6 +81,7 @@ export class WebAudioPlayer implements PlaybackTracker {
   private ctx: AudioContext | null;
   private readonly ownsContext: boolean;
   private readonly destination: AudioNode | undefined;
+  private readonly workletUrl: string | undefined;
   private node: AudioWorkletNode | null = null;
   private encoding: AudioEncoding;
   private readonly items = new Map<string, ItemRecord>();
@@ -93,6 +102,7 @@ export class WebAudioPlayer implements PlaybackTracker {
     this.ctx = options.context ?? null;
     this.ownsContext = !options.context;
     this.destination = options.destination;
+    this.workletUrl = options.workletUrl;
     this.encoding = toEncoding(options.format);
   }
 
@@ -111,7 +121,7 @@ export class WebAudioPlayer implements PlaybackTracker {
     if (this.node) return;
     if (this.closed) throw new Error('WebAudioPlayer is closed');
     const ctx = (this.ctx ??= new AudioContext({ latencyHint: 'interactive' }));
-    await loadPlayerWorklet(ctx);
+    await loadPlayerWorklet(ctx, this.workletUrl);
     const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR_NAME, {
       numberOfInputs: 0,
       numberOfOutputs: 1,
