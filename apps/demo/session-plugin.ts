@@ -1,0 +1,106 @@
+// Dev-server side of the demo: starts the local simulator with the demo's script and serves
+// GET /api/session, which tells the browser where to connect and with which key.
+//  - simulator mode (no OPENAI_API_KEY, or DEMO_SIMULATOR=1): the simulator URL and a dummy ek_ key;
+//  - real mode (OPENAI_API_KEY set): mints an ephemeral key with POST {OPENAI_BASE_URL}/realtime/client_secrets
+//    so the real key never reaches the browser.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Plugin, ViteDevServer } from 'vite';
+import { startSimulator, type Simulator, type SimulatorScript } from '@open-realtime/simulator';
+
+export const REAL_URL = 'wss://api.openai.com/v1/realtime?model=gpt-realtime';
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** The simulator's script: "weather" calls get_weather, everything else is the default reply. */
+export const DEMO_SCRIPT: SimulatorScript = {
+  rules: [
+    {
+      match: 'weather',
+      toolCall: { name: 'get_weather', arguments: { city: 'Paris' } },
+      afterToolReply: 'The weather tool answered {output}. Anything else?',
+    },
+  ],
+  minReplySeconds: 6,
+};
+
+export interface DemoServerOptions {
+  /** Simulator port (default 0: a free port). */
+  simulatorPort?: number;
+  /** Simulator pace, × real time (default 3). */
+  pace?: number;
+}
+
+export interface SessionInfo {
+  mode: 'simulator' | 'openai';
+  url: string;
+  apiKey: string;
+  expiresAt?: number;
+}
+
+/** Mints an ephemeral key with the server's real key. Throws with the API's message on failure. */
+export async function mintEphemeralKey(apiKey: string, baseUrl = DEFAULT_BASE_URL): Promise<SessionInfo> {
+  const res = await fetch(`${baseUrl.replace(/\/+$/, '')}/realtime/client_secrets`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ session: { type: 'realtime', model: 'gpt-realtime' } }),
+  });
+  const text = await res.text();
+  let body: { value?: string; expires_at?: number; error?: { message?: string } } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (!res.ok || typeof body.value !== 'string') {
+    throw new Error(`Minting an ephemeral key failed (HTTP ${res.status}): ${body.error?.message ?? text.slice(0, 200)}`);
+  }
+  return { mode: 'openai', url: REAL_URL, apiKey: body.value, expiresAt: body.expires_at };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+/** The Vite plugin: simulator + /api/session on the dev (and preview) server. */
+export function demoServer(options: DemoServerOptions = {}): Plugin {
+  let starting: Promise<Simulator> | null = null;
+
+  const ensureSimulator = () =>
+    (starting ??= startSimulator({ port: options.simulatorPort ?? 0, pace: options.pace ?? 3, script: DEMO_SCRIPT }));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET' });
+    const key = process.env.OPENAI_API_KEY;
+    try {
+      if (key && process.env.DEMO_SIMULATOR !== '1') {
+        return sendJson(res, 200, await mintEphemeralKey(key, process.env.OPENAI_BASE_URL || DEFAULT_BASE_URL));
+      }
+      const s = await ensureSimulator();
+      sendJson(res, 200, { mode: 'simulator', url: s.url, apiKey: 'ek_simulator' } satisfies SessionInfo);
+    } catch (error) {
+      sendJson(res, 502, { error: (error as Error).message });
+    }
+  };
+
+  const install = (server: Pick<ViteDevServer, 'middlewares' | 'httpServer'> & { config: ViteDevServer['config'] }) => {
+    server.middlewares.use('/api/session', (req, res) => void handle(req, res));
+    const started = ensureSimulator();
+    started.then(
+      (s) => server.config.logger.info(`  ➜  Simulator: ${s.url}${process.env.OPENAI_API_KEY && process.env.DEMO_SIMULATOR !== '1' ? ' (idle: OPENAI_API_KEY is set, the real API is used)' : ''}`),
+      (e) => server.config.logger.error(`Simulator failed to start: ${(e as Error).message}`),
+    );
+    server.httpServer?.once('close', () => void started.then((s) => s.close(), () => {}));
+  };
+
+  return {
+    name: 'open-realtime-demo-server',
+    configureServer(server) {
+      install(server);
+    },
+    configurePreviewServer(server) {
+      install(server as never);
+    },
+  };
+}
