@@ -191,4 +191,34 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     expect(await page.isHidden('#error')).toBe(true);
     expect(consoleErrors).toEqual([]);
   }, 120_000);
+
+  it('shows a failed key mint plainly and stays disconnected', async () => {
+    const standIn = createHttpServer((_req, res) => {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
+    });
+    await new Promise<void>((r) => standIn.listen(0, '127.0.0.1', r));
+    const errors: string[] = [];
+    const p = await browser.newPage();
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    p.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      process.env.OPENAI_API_KEY = 'sk-wrong';
+      process.env.OPENAI_BASE_URL = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}/v1`;
+      await p.goto(base);
+      await p.click('#connect');
+      await expect.poll(() => p.textContent('#error'), { timeout: 10_000 }).toContain('Incorrect API key provided');
+      expect(await p.textContent('#error')).toMatch(/^Could not connect: Minting an ephemeral key failed \(HTTP 401\)/);
+      expect(await p.textContent('#status')).toBe('Disconnected');
+      expect(await p.textContent('#connect')).toBe('Connect');
+      await p.screenshot({ path: `${shots}6-error.png` });
+      // Only the browser's own note about the 502 response, nothing thrown by the page.
+      expect(errors.filter((e) => !e.includes('status of 502'))).toEqual([]);
+    } finally {
+      await p.close();
+      restoreEnv();
+      delete process.env.OPENAI_API_KEY;
+      await new Promise((r) => standIn.close(r));
+    }
+  });
 });
