@@ -1,6 +1,6 @@
 // The `./web-audio` subpath: browser playback and capture for the Realtime client.
 // Stands alone (STYLE.md "audio/ stands alone"): it uses only the core's types and error class,
-// never its state, a transport or the client.
+// never its state, a transport or the client (attachPlayer is typed on the core's event types).
 export { WebAudioPlayer, loadPlayerWorklet } from './audio/player.js';
 export type { WebAudioPlayerOptions, WebAudioPlayerEvents } from './audio/player.js';
 export { PLAYER_WORKLET_SOURCE, PLAYER_PROCESSOR_NAME } from './audio/player.worklet.js';
@@ -8,5 +8,7 @@ export {
   LinearResampler, decodeAlaw, decodeMulaw, float32ToInt16, int16ToFloat32, toEncoding, encodedMs,
 } from './audio/codec.js';
 export type { AudioEncoding } from './audio/codec.js';
+export { attachPlayer } from './audio/attach.js';
+export type { AttachableModel } from './audio/attach.js';
 export { MicrophoneCapture, CaptureError, toCaptureError } from './audio/capture.js';
 export type { MicrophoneCaptureOptions, MicrophoneCaptureEvents, CaptureErrorCode } from './audio/capture.js';
