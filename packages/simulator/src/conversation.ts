@@ -13,6 +13,8 @@ export interface StoredItem {
   audio: Map<number, { bytes: Buffer; format: AudioFormat }>;
   /** Script-given transcript of a user audio turn, kept even when transcription is off. */
   scriptedText?: string;
+  /** Set once the client truncated this item: later streaming must not restore the cut audio. */
+  truncated?: boolean;
 }
 
 /** Ordered conversation of one session. */

@@ -116,8 +116,13 @@ function closeItem(host: ResponseHost, active: ActiveResponse, params: ResponseP
   if (!params.inConversation) return;
   const stored = host.conversation.get(item.id);
   if (!stored) return; // deleted by the client meanwhile
+  if (stored.truncated) {
+    // Truncated while streaming: keep the heard part the client asked for.
+    item.content = stored.item.content;
+  } else if (audio) {
+    stored.audio.set(0, { bytes: audio, format: params.format });
+  }
   stored.item = item;
-  if (audio) stored.audio.set(0, { bytes: audio, format: params.format });
   const all = host.conversation.all();
   const at = all.indexOf(stored);
   host.send({
@@ -169,6 +174,19 @@ async function streamText(host: ResponseHost, active: ActiveResponse, params: Re
   return { item, outputText: sent };
 }
 
+/**
+ * Keeps the stored item current while audio streams, so a client can truncate (or retrieve) an
+ * item whose response is still running, as clients do on barge-in. Assumed behaviour: the real
+ * server's handling of a truncate that arrives mid-stream is not documented (PROTOCOL.md §5).
+ */
+function exposeStreamed(host: ResponseHost, params: ResponseParams, itemId: string, sent: Buffer, transcript: string): void {
+  if (!params.inConversation) return;
+  const stored = host.conversation.get(itemId);
+  if (!stored || stored.truncated) return;
+  stored.audio.set(0, { bytes: sent, format: params.format });
+  stored.item.content = [{ type: 'output_audio', transcript }];
+}
+
 async function streamAudio(host: ResponseHost, active: ActiveResponse, params: ResponseParams, text: string): Promise<Streamed> {
   const item: Item = { id: newId('item'), object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
   openItem(host, active, params, item);
@@ -196,6 +214,7 @@ async function streamAudio(host: ResponseHost, active: ActiveResponse, params: R
     host.send({ type: 'response.output_audio.delta', ...ids, delta: bytes.subarray(sentBytes, end).toString('base64') });
     sentBytes = end;
     active.audioMsSent = audioMs(sentBytes, params.format);
+    exposeStreamed(host, params, item.id, bytes.subarray(0, sentBytes), transcript);
     const due = t0 + active.audioMsSent / host.pace;
     await active.sleep(Number.isFinite(host.pace) ? due - Date.now() : 0);
   }

@@ -34,5 +34,6 @@ export function truncateItem(c: SimConnection, ev: Record<string, unknown> & { e
     }
     part.transcript = kept.trim();
   }
+  stored.truncated = true;
   c.send({ type: 'conversation.item.truncated', item_id: stored.item.id, content_index: index, audio_end_ms: endMs });
 }

@@ -149,6 +149,23 @@ describe('truncate, retrieve, delete', () => {
     c.close();
   });
 
+  it('truncates an item whose response is still streaming, as clients do on barge-in', async () => {
+    const c = await connect(slow.url);
+    c.send(NO_VAD);
+    c.send(userText('Say something long'));
+    c.send({ type: 'response.create' });
+    const first = await c.next('response.output_audio.delta');
+    await c.until(() => c.events.filter((e) => e.type === 'response.output_audio.delta').length >= 6, 'six audio deltas');
+    c.send({ type: 'conversation.item.truncate', item_id: first.item_id, content_index: 0, audio_end_ms: 300 });
+    expect(await c.next('conversation.item.truncated')).toMatchObject({ item_id: first.item_id, audio_end_ms: 300 });
+    c.send({ type: 'response.cancel' });
+    expect((await c.next('response.done')).response.status).toBe('cancelled');
+    c.send({ type: 'conversation.item.retrieve', item_id: first.item_id });
+    const item = (await c.next('conversation.item.retrieved')).item;
+    expect(Buffer.from(item.content[0].audio, 'base64').length).toBe(48 * 300);
+    c.close();
+  });
+
   it('refuses to truncate past the end with the real "already shorter" error', async () => {
     const { c, itemId, ms } = await audioReply();
     c.send({ type: 'conversation.item.truncate', event_id: 'tr', item_id: itemId, content_index: 0, audio_end_ms: Math.ceil(ms) + 500 });
