@@ -5,6 +5,7 @@
 // AudioContext, with random late start, stall, context rate and interrupt moment; a tap worklet
 // after the player gives the ground truth (test/audio/fixtures/player-page.ts). Error = |reported −
 // heard truth|; the wall clock estimates ms since the first chunk, capped at what was received.
+// Then main-thread time per second of playback (CDP Performance.getMetrics, baseline subtracted).
 // Not a test: nothing here asserts.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -87,6 +88,38 @@ try {
   console.log(`truncation error median: ${pct(ours, 0.5).toFixed(2)} ms (wall clock: ${pct(wall, 0.5).toFixed(1)} ms)`);
   console.log(`truncation error max: ${max.toFixed(2)} ms (wall clock: ${Math.max(...wall).toFixed(1)} ms)`);
   console.log(`truncation error p95: ${pct(ours, 0.95).toFixed(2)} ms (wall clock: ${pct(wall, 0.95).toFixed(1)} ms)`);
+  await page.close();
+
+  // Main-thread cost: CDP TaskDuration (all main-thread tasks of the page's renderer) over a
+  // known playback, streamed like a server does (5× real time), minus a baseline run with the
+  // same context and timers but no player. ScriptDuration isolates the JS part; enqueue time is
+  // also measured directly with performance.now() around each call.
+  const loadPage = await browser.newPage();
+  await loadPage.goto(`http://127.0.0.1:${server.address().port}/`);
+  await loadPage.waitForFunction(() => globalThis.harnessReady === true);
+  const cdp = await loadPage.context().newCDPSession(loadPage);
+  await cdp.send('Performance.enable');
+  const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  const SECONDS = QUICK ? 2 : 4;
+  const load = async (withPlayer) => {
+    await loadPage.evaluate((p) => globalThis.harness.loadPrepare(p), withPlayer);
+    const before = await metrics();
+    const r = await loadPage.evaluate((s) => globalThis.harness.loadStream(s), SECONDS);
+    const after = await metrics();
+    await loadPage.evaluate(() => globalThis.harness.loadTeardown());
+    return { task: (after.TaskDuration - before.TaskDuration) * 1000, script: (after.ScriptDuration - before.ScriptDuration) * 1000, ...r };
+  };
+  const runs = { player: [], base: [] };
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+    runs.base.push(await load(false));
+    runs.player.push(await load(true));
+  }
+  const med = (xs) => pct(xs, 0.5);
+  const taskPer = (med(runs.player.map((r) => r.task)) - med(runs.base.map((r) => r.task))) / SECONDS;
+  const scriptPer = (med(runs.player.map((r) => r.script)) - med(runs.base.map((r) => r.script))) / SECONDS;
+  const enqueuePer = med(runs.player.map((r) => r.enqueueMs)) / SECONDS;
+  console.log(`main-thread load: ${SECONDS} s of 24 kHz pcm16 at 48 kHz, median of ${runs.player.length} runs, baseline ${(med(runs.base.map((r) => r.task)) / SECONDS).toFixed(2)} ms/s subtracted`);
+  console.log(`main-thread time: ${taskPer.toFixed(2)} ms per second of playback (script ${scriptPer.toFixed(2)} ms, enqueue() ${enqueuePer.toFixed(2)} ms)`);
 } finally {
   await browser.close();
   server.close();
