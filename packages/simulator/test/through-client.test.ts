@@ -227,9 +227,9 @@ describe('the simulator through @open-realtime/client', () => {
   it('runs a full scripted conversation (text, audio turn, barge-in with truncate, tool call) that matches the recorded expectation', async () => {
     // interrupt_response: true — the simulator cancels the response itself on speech_started
     // (status_details.reason "turn_detected") and the library only truncates (it sends no
-    // response.cancel when the server cancels). This is the flow the real server drives, and it
-    // lets the truncate reach the simulator after the item is closed (see the final report on
-    // truncating an item that is still streaming).
+    // response.cancel when the server cancels). This is the flow the real server drives with
+    // server VAD; with interrupt_response false the library would send truncate + response.cancel
+    // itself and the response would end with reason "client_cancelled" instead.
     const tracker = new ManualPlaybackTracker();
     const { sim, model, rec } = await open(
       {
