@@ -1,7 +1,7 @@
 // The demo page: one OpenAIRealtimeWebSocketModel, a WebAudioPlayer as its playback tracker and a
 // MicrophoneCapture, wired the way an app would. No framework: small render functions per panel.
 import { OpenAIRealtimeWebSocketModel, type RealtimeItem } from '@open-realtime/client';
-import { CaptureError, MicrophoneCapture, WebAudioPlayer } from '@open-realtime/client/web-audio';
+import { attachPlayer, CaptureError, MicrophoneCapture, WebAudioPlayer } from '@open-realtime/client/web-audio';
 
 type Model = InstanceType<typeof OpenAIRealtimeWebSocketModel>;
 type Obj = Record<string, any>;
@@ -308,6 +308,7 @@ async function connect(): Promise<void> {
     // Created inside the click: the AudioContext may start without an autoplay prompt.
     player = new WebAudioPlayer();
     const starting = player.start();
+    starting.catch(() => {}); // awaited below; a failed session fetch must not leave it unhandled
     const res = await fetch('/api/session');
     const session = (await res.json().catch(() => ({}))) as { url?: string; apiKey?: string; mode?: string; error?: string };
     if (!res.ok || !session.url || !session.apiKey) throw new Error(session.error ?? `GET /api/session failed (HTTP ${res.status})`);
@@ -325,14 +326,11 @@ async function connect(): Promise<void> {
       else setState(status);
     });
     m.on('raw_server_event', ({ data }) => { log('in', (data as Obj)?.type ?? 'unknown', data); onServerEvent(data as Obj); });
-    m.on('audio', ({ data, itemId, contentIndex, responseId }) => {
-      p.enqueue(itemId, contentIndex, data, responseId);
+    attachPlayer(m, p); // audio → player, item and response ends, interrupts
+    m.on('audio', ({ data, itemId }) => {
       row(itemId).receivedMs += data.byteLength / 48; // pcm16 mono 24 kHz: 48 bytes per ms
       renderTimeline();
     });
-    m.on('audio_done', ({ itemId, contentIndex }) => p.itemDone(itemId, contentIndex));
-    m.on('audio_interrupted', () => p.interrupt());
-    m.on('turn_ended', ({ responseId }) => { if (responseId) p.responseDone(responseId); });
     m.on('transcript_delta', ({ itemId, delta }) => { const l = line(itemId, 'assistant'); l.text += delta; renderLine(l); });
     m.on('output_text_delta', ({ itemId, delta }) => { const l = line(itemId, 'assistant'); l.text += delta; renderLine(l); });
     m.on('input_audio_transcription_completed', ({ itemId, transcript }) => setLineText(itemId, 'user', transcript));
