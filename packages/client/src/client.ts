@@ -86,7 +86,16 @@ export class RealtimeWebSocketModelBase {
       this.#tracker = options.playbackTracker ?? null;
       this.#emit({ type: 'connection_status', status: 'connecting' });
       const socket = await this.#createWebSocket({ url, ...handshake });
-      await waitForOpen(socket);
+      // The server speaks first (session.created) and `ws` can deliver that frame in the same
+      // tick as `open`, before this function resumes: hold early frames until we are attached.
+      const early: unknown[] = [];
+      const hold = (event: { data: unknown }) => void early.push(event.data);
+      socket.addEventListener('message', hold);
+      try {
+        await waitForOpen(socket);
+      } finally {
+        socket.removeEventListener('message', hold as (event: never) => void);
+      }
       if (this.#phase !== 'connecting') {
         socket.close(1000, 'closed during connect');
         throw new RealtimeUserError('closed', 'close() was called while connecting');
@@ -97,6 +106,7 @@ export class RealtimeWebSocketModelBase {
       this.#phase = 'open';
       this.#emit({ type: 'connection_status', status: 'connected' });
       this.#write(sessionUpdate as ClientEvent);
+      for (const data of early) if (this.#socket === socket) this.#receive(data);
     } catch (error) {
       this.model = previousModel;
       if (this.#phase === 'connecting') {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualPlaybackTracker, OpenAIRealtimeSIPModel, OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../src/index.node.js';
 import { audioDelta, responseCreated, responseDone, serverError, sessionEvent, speechStarted, transcriptDelta } from './helpers/frames.js';
-import { memorySockets } from './helpers/memory-socket.js';
+import { MemorySocket, memorySockets } from './helpers/memory-socket.js';
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
@@ -59,6 +59,28 @@ describe('connect', () => {
         },
       },
     ]);
+  });
+
+  it('handles a frame the server sends in the same tick as the handshake, after its own session.update', async () => {
+    const sockets: MemorySocket[] = [];
+    const model = new OpenAIRealtimeWebSocketModel({
+      createWebSocket: (options) => {
+        const socket = new MemorySocket(options);
+        sockets.push(socket);
+        // Like `ws` when the 101 response and the first frame share one TCP read.
+        setTimeout(() => {
+          socket.open();
+          socket.serverSend(sessionEvent('session.created'));
+        }, 0);
+        return socket;
+      },
+    });
+    open.push(model);
+    const raw: string[] = [];
+    model.on('raw_server_event', (e) => void raw.push((e.data as { type: string }).type));
+    await model.connect({ apiKey: 'k' });
+    expect(raw).toEqual(['session.created']);
+    expect(sockets[0]!.sent.map((e) => e.session.tracing ?? 'initial')).toEqual(['initial', 'auto']);
   });
 
   it('uses call_id in the URL and omits audio formats when attaching to a call', async () => {

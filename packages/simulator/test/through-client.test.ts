@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   ManualPlaybackTracker,
   OpenAIRealtimeWebSocketModel,
@@ -93,33 +92,8 @@ class Recorder {
   }
 }
 
-/**
- * WORKAROUND for a library bug (see the `it.fails` test below): the Node model attaches its
- * 'message' listener only after `await waitForOpen(socket)`, but `ws` delivers a frame that came
- * in the same TCP read as the 101 response on a process.nextTick, before that promise
- * continuation runs, so the simulator's immediate `session.created` is silently lost. This
- * socket factory keeps the frames that arrive before the model listens and hands them over in a
- * microtask, i.e. in the order a slower network would have produced.
- */
-function bufferingWebSocket({ url, protocols, headers }: { url: string; protocols?: string[]; headers?: Record<string, string> }) {
-  const ws = new WebSocket(url, protocols ?? [], { headers: headers ?? {} });
-  const early: unknown[] = [];
-  let listening = false;
-  ws.addEventListener('message', (e) => { if (!listening) early.push(e); });
-  const add = ws.addEventListener.bind(ws) as (type: string, fn: (e: unknown) => void) => void;
-  (ws as unknown as { addEventListener: typeof add }).addEventListener = (type, fn) => {
-    add(type, fn);
-    if (type === 'message' && !listening) {
-      listening = true;
-      const frames = early.splice(0);
-      queueMicrotask(() => { for (const e of frames) fn(e); });
-    }
-  };
-  return ws as never;
-}
-
 function newModel(): Model {
-  return new OpenAIRealtimeWebSocketModel({ createWebSocket: bufferingWebSocket });
+  return new OpenAIRealtimeWebSocketModel();
 }
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -410,12 +384,11 @@ describe('the simulator through @open-realtime/client', () => {
   });
 });
 
-describe('library bug probe', () => {
-  // Known library bug, kept as `it.fails` so it turns red once fixed (then make it a plain `it`
-  // and drop bufferingWebSocket): with the default Node socket, a server that sends
-  // session.created right after the handshake (the simulator, like the real server) loses it,
-  // so the tracing session.update that session.created triggers is never sent either.
-  it.fails('receives the session.created sent right after the handshake with the default Node socket', async () => {
+describe('the first frame after the handshake', () => {
+  // Regression: `ws` can deliver the server's immediate session.created in the same tick as the
+  // handshake; the model holds such early frames until it is attached, so none is lost and the
+  // tracing session.update that session.created triggers is sent.
+  it('receives the session.created sent right after the handshake with the default Node socket', async () => {
     const sim = await startSimulator({ port: 0, pace: Infinity });
     cleanups.push(() => sim.close());
     const model = new OpenAIRealtimeWebSocketModel();
@@ -425,6 +398,8 @@ describe('library bug probe', () => {
     await rec.nextRaw('session.updated');
     await new Promise((r) => setTimeout(r, 200));
     expect(rec.raw().map((e) => e.type)).toEqual(['session.created', 'session.updated', 'session.updated']);
+    expect(sim.connections[0]!.received.map((e) => e.type)).toEqual(['session.update', 'session.update']);
+    expect(sim.connections[0]!.received[1]).toEqual({ type: 'session.update', session: { type: 'realtime', model: 'gpt-realtime', tracing: 'auto' } });
   });
 });
 
