@@ -1,17 +1,47 @@
 // End-to-end test of the demo: the real dev server (Vite + the plugin that starts the simulator and
 // serves /api/session) driven in Chromium, plus /api/session in real mode against a local
 // stand-in for POST /v1/realtime/client_secrets.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '@open-realtime/simulator';
 import { hasChromium, launchChromium } from '../../../packages/client/test/helpers/chromium.js';
 
 const demoDir = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../test-results/', import.meta.url));
+
+/** The words spoken into the fake microphone, synthesized by the simulator's own TTS. */
+const SPOKEN = 'What is the weather like today?';
+
+/**
+ * A 48 kHz mono 16-bit WAV of real speech: 1 s of silence, `pcm24k` upsampled ×2 (linear), then
+ * 2 s of silence. Chromium plays it from the start each time a capture stream opens; with the
+ * `%noloop` suffix it does not loop, so the simulator's VAD hears exactly one turn, and the
+ * trailing silence is longer than semantic_vad's 800 ms (eagerness auto) so the turn ends.
+ */
+function speechWav(pcm24k: Int16Array): Buffer {
+  const rate = 48_000;
+  const lead = rate, trail = 2 * rate;
+  const samples = new Int16Array(lead + pcm24k.length * 2 + trail);
+  for (let i = 0; i < pcm24k.length; i++) {
+    const a = pcm24k[i]!, b = pcm24k[i + 1] ?? a;
+    samples[lead + 2 * i] = a;
+    samples[lead + 2 * i + 1] = (a + b) >> 1;
+  }
+  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8);
+  h.write('fmt ', 12); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34);
+  h.write('data', 36); h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
 
 let server: ViteDevServer;
 let base: string;
@@ -96,13 +126,21 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
+  let micDir: string;
+  let speechMs: number;
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
+    micDir = mkdtempSync(join(tmpdir(), 'demo-mic-'));
+    const speech = await synthesize(SPOKEN);
+    speechMs = (speech.length / 24_000) * 1000;
+    const wav = join(micDir, 'speech.wav');
+    writeFileSync(wav, speechWav(speech));
     browser = await launchChromium([
       '--autoplay-policy=no-user-gesture-required',
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}%noloop`,
     ]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
@@ -112,12 +150,13 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    if (micDir) rmSync(micDir, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
   const numbers = (selector: string) => page.locator(selector).allTextContents().then((t) => t.map(Number).filter(Number.isFinite));
 
-  it('connects, speaks a reply, calls the tool, truncates on interrupt, captures the mic', async () => {
+  it('connects, speaks a reply, calls the tool, truncates mid-reply on interrupt', async () => {
     await page.goto(base);
     await expect.poll(() => page.textContent('#status')).toBe('Disconnected');
     await shot('1-disconnected');
@@ -135,22 +174,36 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     await expect.poll(() => page.textContent('#transcript .msg.user'), { timeout: 10_000 }).toContain('Tell me a story');
     await expect.poll(() => page.textContent('#transcript .msg.assistant'), { timeout: 15_000 }).toContain('You said: Tell me a story');
     await expect.poll(async () => Math.max(0, ...(await numbers('#timeline td.played'))), { timeout: 15_000 }).toBeGreaterThan(400);
+    // Heard at the output: the player's `level` reports (RMS of the samples its worklet rendered to
+    // the destination) drive the speaker meter while the reply plays.
+    await expect.poll(() => page.$eval('#out-level', (m) => (m as HTMLMeterElement).value), { timeout: 5_000 }).toBeGreaterThan(0);
     await shot('2-reply-playing');
 
-    // Interrupt mid-reply (the reply lasts at least 6 s): a truncate is sent and echoed, the
-    // transcript marks what was not heard and the timeline shows where it was cut. The simulator
-    // streams at 3x real time and can only truncate an item once its audio is complete, so wait
-    // for response.done: playback is then still about two thirds from its end.
-    await page.fill('#log-filter', 'response.done');
-    await expect.poll(() => page.locator('#log li').count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await page.click('#interrupt');
+    // Barge-in MID-REPLY: the reply is at least 6 s of audio, streamed at 3x real time, so ~0.4 s
+    // into playback it is still streaming. The played ms the timeline shows for the item is read and
+    // Interrupt pressed in one page task, so nothing runs in between.
+    const itemId = (await page.getAttribute('#transcript .msg.assistant', 'data-item-id'))!;
+    const shownMs = await page.evaluate((id) => {
+      const ms = Number(document.querySelector(`#timeline tr[data-item-id="${CSS.escape(id)}"] td.played`)!.textContent);
+      document.getElementById('interrupt')!.click();
+      return ms;
+    }, itemId);
     await page.fill('#log-filter', 'truncate');
     await expect.poll(() => page.locator('#log .type').allTextContents(), { timeout: 10_000 })
       .toEqual(expect.arrayContaining(['conversation.item.truncate', 'conversation.item.truncated']));
-    await expect.poll(() => page.locator('#transcript .msg.assistant .badge').count()).toBe(1);
-    const cut = await numbers('#timeline td.truncated');
-    expect(cut.length).toBe(1);
-    expect(cut[0]).toBeGreaterThan(0);
+    await page.locator('#log li.out summary').first().click(); // opening an entry shows its JSON
+    const truncate = JSON.parse((await page.textContent('#log li.out pre'))!);
+    expect(truncate).toMatchObject({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0 });
+    const endMs: number = truncate.audio_end_ms;
+    // audio_end_ms is read from the audio clock at the click; the timeline shows the last `position`
+    // report (one every 4 render quanta, ~11 ms at 48 kHz) as of the last animation frame (~17 ms),
+    // so it lags by about 30 ms at most; 60 ms leaves room for a late frame on a loaded machine.
+    expect(endMs).toBeGreaterThan(0);
+    expect(Math.abs(endMs - shownMs)).toBeLessThanOrEqual(60);
+    // The echo carries the same position; the timeline and the transcript show the cut there.
+    await expect.poll(() => numbers(`#timeline tr[data-item-id="${itemId}"] td.truncated`)).toEqual([endMs]);
+    await expect.poll(() => page.textContent('#transcript .msg.assistant .badge')).toBe(`cut at ${endMs} ms`);
+    expect((await page.textContent('#transcript .msg.assistant .unheard'))!.trim().length).toBeGreaterThan(0);
     await shot('3-interrupted');
     await page.fill('#log-filter', '');
 
@@ -169,18 +222,13 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     const { readFileSync } = await import('node:fs');
     const jsonl = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl.some((e) => e.type === 'function_call_arguments.done' || e.type === 'response.function_call_arguments.done')).toBe(true);
-
-    // The microphone (Chromium's fake device): the input level moves and audio is appended.
-    await page.click('#mic');
-    await expect.poll(() => page.getAttribute('#mic', 'aria-pressed')).toBe('true');
-    await expect.poll(() => page.$eval('#mic-level', (m) => (m as HTMLMeterElement).value), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.check('#log-audio');
-    await page.fill('#log-filter', 'input_audio_buffer.append');
-    await expect.poll(() => page.locator('#log .out').count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.fill('#log-filter', '');
-    await page.uncheck('#log-audio');
-    await page.click('#mic');
-    await expect.poll(() => page.getAttribute('#mic', 'aria-pressed')).toBe('false');
+    // The truncate went out while the reply was still streaming: its response ended cancelled, after it.
+    const sentAt = jsonl.findIndex((e) => e.dir === 'out' && e.type === 'conversation.item.truncate');
+    const doneAt = jsonl.findIndex((e) => e.dir === 'in' && e.type === 'response.done'
+      && e.data.response.output?.some((o: { id?: string }) => o.id === itemId));
+    expect(sentAt).toBeGreaterThanOrEqual(0);
+    expect(doneAt).toBeGreaterThan(sentAt);
+    expect(jsonl[doneAt].data.response.status).toBe('cancelled');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('5-phone');
@@ -191,6 +239,48 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     expect(await page.isHidden('#error')).toBe(true);
     expect(consoleErrors).toEqual([]);
   }, 120_000);
+
+  it('hears a spoken turn from the fake microphone and answers it', async () => {
+    await page.goto(base);
+    await page.click('#connect');
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Connected');
+
+    // Chromium's fake device plays the speech WAV from its start when the capture opens: the input
+    // level moves and audio is appended.
+    await page.click('#mic');
+    await expect.poll(() => page.getAttribute('#mic', 'aria-pressed')).toBe('true');
+    await expect.poll(() => page.$eval('#mic-level', (m) => (m as HTMLMeterElement).value), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.check('#log-audio');
+    await page.fill('#log-filter', 'input_audio_buffer.append');
+    await expect.poll(() => page.locator('#log .out').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.uncheck('#log-audio');
+
+    // The simulator's VAD hears the speech and ends the turn in the trailing silence. It cannot
+    // transcribe, so the page shows the user's audio turn as untranscribed, with the server's reason.
+    await page.fill('#log-filter', 'input_audio_buffer.speech_');
+    await expect.poll(() => page.locator('#log .type').allTextContents(), { timeout: 15_000 })
+      .toEqual(['input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped']);
+    await page.fill('#log-filter', '');
+    await expect.poll(() => page.locator('#transcript .msg.user').allTextContents(), { timeout: 10_000 }).toEqual([
+      'You(spoken audio: The open-realtime simulator cannot transcribe speech; give a transcript in script.userTranscripts.)',
+    ]);
+    // Then the assistant answers that turn, after it in the transcript, measuring the speech it heard.
+    await expect.poll(() => page.textContent('#transcript .msg.user + .msg.assistant'), { timeout: 15_000 })
+      .toMatch(/I heard about (\d+\.\d) seconds of audio, but I am a simulator and cannot understand speech\./);
+    const heardS = Number(/I heard about (\d+\.\d)/.exec((await page.textContent('#transcript .msg.user + .msg.assistant'))!)![1]);
+    // The committed turn is the speech plus the VAD's prefix padding (300 ms) and the silence it
+    // waits for before ending the turn (800 ms), to the 0.1 s the reply prints.
+    expect(heardS * 1000).toBeGreaterThan(speechMs - 300);
+    expect(heardS * 1000).toBeLessThan(speechMs + 1500);
+    await shot('7-mic-turn');
+
+    await page.click('#mic');
+    await expect.poll(() => page.getAttribute('#mic', 'aria-pressed')).toBe('false');
+    await page.click('#connect');
+    await expect.poll(() => page.textContent('#status')).toBe('Disconnected');
+    expect(await page.isHidden('#error')).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
 
   it('shows a failed key mint plainly and stays disconnected', async () => {
     const standIn = createHttpServer((_req, res) => {
