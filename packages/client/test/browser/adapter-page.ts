@@ -12,17 +12,22 @@ declare global {
 window.roundTrip = async (url, apiKey) => {
   const model = new OpenAIRealtimeWebSocketModel();
   const seen: string[] = [];
+  let created: () => void = () => {};
+  const sessionCreated = new Promise<void>((resolve) => (created = resolve));
   const ended = new Promise<void>((resolve) => {
     model.addListener({
       onEvent(e: RealtimeModelEvent) {
-        if (e.type === 'raw_server_event') return;
+        if (e.type === 'raw_server_event') {
+          if ((e.data as { type?: string }).type === 'session.created') created();
+          return;
+        }
         seen.push(e.type === 'audio' ? `audio:${e.data.byteLength}:${e.data[0]}` : e.type);
         if (e.type === 'turn_ended') resolve();
       },
     });
   });
   await model.connect({ apiKey, url });
-  await new Promise((r) => setTimeout(r, 100));
+  await sessionCreated; // the tracing session.update goes out on session.created, before our turn
   await model.sendUserInput('Hello from Chromium');
   await ended;
   model.close();
