@@ -54,6 +54,8 @@ export class RealtimeWebSocketModelBase {
   #tracker: PlaybackTracker | null = null;
   #phase: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
   #reportingListenerError = false;
+  /** Reused for every received frame: the receive path allocates no context per frame. */
+  readonly #receiveContext = { now: 0, readPlayback: () => this.#readPlayback() };
 
   constructor(options: RealtimeModelOptions = {}, transport: Transport) {
     this.#transport = transport;
@@ -233,7 +235,8 @@ export class RealtimeWebSocketModelBase {
     if (!state) return;
     let step: StepResult;
     try {
-      step = receiveServerEvent(state, parsed.event as Record<string, unknown>, { now: this.#clock(), readPlayback: () => this.#readPlayback() });
+      this.#receiveContext.now = this.#clock();
+      step = receiveServerEvent(state, parsed.event as Record<string, unknown>, this.#receiveContext);
     } catch (error) {
       this.#emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
       return;

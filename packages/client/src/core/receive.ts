@@ -3,7 +3,6 @@
 // `now` (monotonic ms) and the playback reading are inputs from the glue.
 import { audioLengthMs, base64ToBytes } from '../audio/pcm.js';
 import {
-  type InterruptOptions,
   type StepResult,
   bargeIn,
   emptyStep,
@@ -23,8 +22,6 @@ export interface ReceiveContext {
   /** Reads the playback position (the custom tracker's, or the default estimate). */
   readPlayback: () => PlaybackState;
 }
-
-export type { InterruptOptions };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
