@@ -1,16 +1,19 @@
-// The only glue (STYLE.md): an eventemitter3 surface over a transport, the sans-I/O core and a
-// playback tracker. Frames go to the parser then the core; what the core returns is written and
-// emitted. Nothing received throws; a throwing listener is reported and never stops the others.
+// The only glue (STYLE.md): an eventemitter3 surface over a transport, the sans-I/O core and an
+// audio output (a player the model drives, or the seed's playback tracker). Frames go to the
+// parser then the core with the clock and the latest playback reading as values; what the core
+// returns is written, played and emitted. Nothing received throws; a throwing listener is
+// reported and never stops the others.
 import { EventEmitter } from 'eventemitter3';
 import { RealtimeProtocolError, RealtimeUserError } from './core/errors.js';
-import type { StepResult } from './core/interrupt.js';
+import { type AudioItemSnapshot, estimatePlayback, snapshotItems } from './core/ledger.js';
 import type { RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType } from './core/model-events.js';
 import { parseServerEvent } from './core/parse.js';
-import { receiveServerEvent } from './core/receive.js';
+import { noteSilenced, playbackStep } from './core/playback.js';
+import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
 import { type RealtimeSendEvent, type UserInput, planSend } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
-import { type ClientEvent, type CoreState, createCoreState, estimatePlayback } from './core/state.js';
-import type { CreateWebSocket, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
+import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
+import type { AudioPlayer, CreateWebSocket, PlaybackState, PlaybackTracker, PlayerCommand, WebSocketLike } from './core/types.js';
 import type { Transport } from './transport/types.js';
 
 /** Options of the model's constructor. */
@@ -28,6 +31,9 @@ export interface RealtimeConnectOptions {
   headers?: Record<string, string>;
   callId?: string;
   initialModelSettings?: RealtimeModelSettings;
+  /** The audio output the model drives (same as `model.attachPlayer(player)`). */
+  player?: AudioPlayer;
+  /** The seed's tracker interface, for outputs the model does not drive (the app plays audio). */
   playbackTracker?: PlaybackTracker;
   /** Allow a non-ephemeral key in a browser (it is visible to anyone using the page). */
   dangerouslyAllowApiKeyInBrowser?: boolean;
@@ -52,10 +58,12 @@ export class RealtimeWebSocketModelBase {
   #socket: WebSocketLike | null = null;
   #state: CoreState | null = null;
   #tracker: PlaybackTracker | null = null;
+  #player: AudioPlayer | null = null;
+  #unsubscribePlayer: (() => void) | null = null;
   #phase: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
   #reportingListenerError = false;
   /** Reused for every received frame: the receive path allocates no context per frame. */
-  readonly #receiveContext = { now: 0, readPlayback: () => this.#readPlayback() };
+  readonly #receiveContext: ReceiveContext = { now: 0, playback: null };
 
   constructor(options: RealtimeModelOptions = {}, transport: Transport) {
     this.#transport = transport;
@@ -85,7 +93,7 @@ export class RealtimeWebSocketModelBase {
       const url = options.url ?? defaultUrl(this.model, callId);
       const state = createCoreState(this.model, callId);
       state.tracingUpdate = buildTracingUpdate('tracing' in settings ? settings.tracing : undefined, this.model) as ClientEvent | null;
-      this.#tracker = options.playbackTracker ?? null;
+      this.#setOutputs(options.player, options.playbackTracker ?? null);
       this.#emit({ type: 'connection_status', status: 'connecting' });
       const socket = await this.#createWebSocket({ url, ...handshake });
       // The server speaks first (session.created) and `ws` can deliver that frame in the same
@@ -119,9 +127,26 @@ export class RealtimeWebSocketModelBase {
     }
   }
 
-  /** Adds a listener that receives every event. */
+  /** Adds a listener that receives every event; adding the same listener again keeps one copy. */
   addListener(listener: RealtimeModelListener): void {
-    this.#listeners.push(listener);
+    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+  }
+
+  /**
+   * Wires an audio output in one step: the model appends each item's audio to it, tells it what
+   * to drop on interrupts, and reads what it reports as heard for truncates, the heard transcript
+   * and latency. Works before or after `connect`. Returns `detach()`.
+   */
+  attachPlayer(player: AudioPlayer): () => void {
+    this.#setOutputs(player, this.#tracker);
+    return () => {
+      if (this.#player === player) this.#setOutputs(undefined, this.#tracker === (player as unknown) ? null : this.#tracker);
+    };
+  }
+
+  /** What the ledger knows of each recent assistant audio item (received, heard, phase, heard split). */
+  getAudioItems(): AudioItemSnapshot[] {
+    return this.#state ? snapshotItems(this.#state.ledger) : [];
   }
 
   /** Removes a listener added with `addListener`. */
@@ -148,7 +173,8 @@ export class RealtimeWebSocketModelBase {
     if (this.#phase !== 'open' || !state) {
       throw new RealtimeUserError(this.#phase === 'closed' ? 'closed' : 'not_connected', `Cannot send ${String(event?.type)}: the model is ${this.#phase === 'closed' ? 'closed' : 'not connected'}`);
     }
-    this.#apply(planSend(state, event, () => this.#readPlayback()));
+    const playback = event?.type === 'interrupt' ? this.#reading() : null;
+    this.#apply(planSend(state, event, playback, this.#clock()));
   }
 
   /** Sends a user message (text or text/image parts) and asks for a response. */
@@ -161,9 +187,16 @@ export class RealtimeWebSocketModelBase {
     return this.sendEvent({ type: 'audio', audio, commit: options.commit === true });
   }
 
-  /** Interrupts playback (and the response) at what the listener heard. */
+  /**
+   * Stops the reply: every bit of assistant audio the listener has not heard is dropped and
+   * truncated at what was heard, and the running response is cancelled on the server even when
+   * the session's `interrupt_response` is on (the server cancels by itself only on VAD speech).
+   * `{ playbackOnly: true }` keeps the response running; `sendEvent({ type: 'interrupt' })`
+   * keeps the seed's defaults exactly.
+   */
   interrupt(options: Omit<Extract<RealtimeSendEvent, { type: 'interrupt' }>, 'type'> = {}): Promise<void> {
-    return this.sendEvent({ type: 'interrupt', ...options });
+    const cancelByDefault = !options.playbackOnly && !options.cancelResponseOnly && options.forceResponseCancel === undefined;
+    return this.sendEvent({ type: 'interrupt', ...options, ...(cancelByDefault ? { forceResponseCancel: true } : {}) });
   }
 
   /** Sends a `session.update` built from settings. */
@@ -173,7 +206,9 @@ export class RealtimeWebSocketModelBase {
 
   /** The playback position the model would use for a truncate now. */
   getPlaybackState(): PlaybackState {
-    return this.#readPlayback();
+    const reading = this.#reading();
+    if (reading) return reading;
+    return this.#state ? estimatePlayback(this.#state.ledger, this.#clock()) : { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
   }
 
   /** Closes the socket; idempotent. */
@@ -184,6 +219,7 @@ export class RealtimeWebSocketModelBase {
     const socket = this.#socket;
     this.#socket = null;
     this.#state = null;
+    this.#stopOutput();
     if (socket) {
       try {
         socket.close(1000, 'client closed');
@@ -194,9 +230,45 @@ export class RealtimeWebSocketModelBase {
     if (wasOpen) this.#emit({ type: 'connection_status', status: 'disconnected' });
   }
 
-  #readPlayback(): PlaybackState {
-    if (this.#tracker) return this.#tracker.getState();
-    return this.#state ? estimatePlayback(this.#state, this.#clock()) : { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
+  /** Sets the player and the tracker; the player reports playback, so it also serves as tracker. */
+  #setOutputs(player: AudioPlayer | undefined, tracker: PlaybackTracker | null): void {
+    if (player && tracker && (tracker as unknown) !== player) {
+      throw new RealtimeUserError('invalid_argument', 'Pass either a player or a playbackTracker, not two different objects: a player reports playback itself.');
+    }
+    if ((player ?? null) !== this.#player) {
+      this.#unsubscribePlayer?.();
+      this.#unsubscribePlayer = null;
+      this.#player = player ?? null;
+      if (player?.onPlayback) this.#unsubscribePlayer = player.onPlayback(() => this.#onPlayback());
+      if (player && this.#state) this.#callOutput(() => player.setAudioFormat(this.#state!.audioFormat));
+    }
+    this.#tracker = (tracker as unknown) === player ? null : tracker;
+  }
+
+  /** The latest playback reading, or null when no output reports one (the core estimates). */
+  #reading(): PlaybackState | null {
+    const source = this.#player ?? this.#tracker;
+    if (!source) return null;
+    try {
+      return source.getState();
+    } catch (error) {
+      this.#emit({ type: 'exception', exception: toError(error), context: 'Playback reading failed' });
+      return null;
+    }
+  }
+
+  #onPlayback(): void {
+    const state = this.#state;
+    if (!state) return;
+    this.#apply(playbackStep(state, this.#reading(), this.#clock()));
+  }
+
+  /** On close or drop: whatever the output still plays belongs to a connection that is gone. */
+  #stopOutput(): void {
+    const state = this.#state;
+    if (!state || !this.#player) return;
+    const items = [...state.ledger.items.values()].filter((i) => i.receivedMs > 0).map(({ itemId, contentIndex }) => ({ itemId, contentIndex }));
+    if (items.length > 0) this.#callOutput(() => this.#player!.drop(items));
   }
 
   #attach(socket: WebSocketLike): void {
@@ -235,8 +307,10 @@ export class RealtimeWebSocketModelBase {
     if (!state) return;
     let step: StepResult;
     try {
-      this.#receiveContext.now = this.#clock();
-      step = receiveServerEvent(state, parsed.event as Record<string, unknown>, this.#receiveContext);
+      const ctx = this.#receiveContext;
+      ctx.now = this.#clock();
+      ctx.playback = DELTA_EVENTS.has((parsed.event as { type: string }).type) ? null : this.#reading();
+      step = receiveServerEvent(state, parsed.event as Record<string, unknown>, ctx);
     } catch (error) {
       this.#emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
       return;
@@ -246,17 +320,48 @@ export class RealtimeWebSocketModelBase {
 
   #apply(step: StepResult): void {
     for (const event of step.send) this.#write(event);
-    if (step.audioFormat !== undefined) this.#callTracker((t) => t.setAudioFormat(step.audioFormat));
-    if (step.resetTracker) this.#callTracker((t) => t.onInterrupted());
-    for (const event of step.emit) this.#emit(event);
+    let silencedAt: number | null = null;
+    for (const command of step.play) {
+      const at = this.#play(command);
+      if (typeof at === 'number') silencedAt = at;
+    }
+    const emit = step.emit;
+    if (step.silenceFrom) {
+      const clock = this.#player && silencedAt !== null ? 'audio' : 'estimate';
+      const extra = { send: [], emit: [] as RealtimeModelEvent[], play: [] };
+      noteSilenced(extra, step.silenceFrom, silencedAt ?? this.#clock(), clock);
+      emit.push(...extra.emit);
+    }
+    for (const event of emit) this.#emit(event);
   }
 
-  #callTracker(call: (tracker: PlaybackTracker) => void): void {
-    if (!this.#tracker) return;
+  /** Carries out one command of the core on the player (or the seed's tracker). */
+  #play(command: PlayerCommand): number | void {
+    const player = this.#player;
+    const tracker = this.#tracker;
+    switch (command.op) {
+      case 'append':
+        if (player) this.#callOutput(() => player.append(command.itemId, command.contentIndex, command.data, command.responseId));
+        return;
+      case 'done':
+        if (player) this.#callOutput(() => player.itemDone(command.itemId, command.contentIndex));
+        return;
+      case 'drop':
+        if (tracker && command.stop) this.#callOutput(() => tracker.onInterrupted());
+        return player ? this.#callOutput(() => player.drop(command.items)) : undefined;
+      case 'format':
+        if (player) this.#callOutput(() => player.setAudioFormat(command.format));
+        if (tracker) this.#callOutput(() => tracker.setAudioFormat(command.format));
+        return;
+    }
+  }
+
+  #callOutput<T>(call: () => T): T | undefined {
     try {
-      call(this.#tracker);
+      return call();
     } catch (error) {
-      this.#emit({ type: 'exception', exception: toError(error), context: 'Playback tracker failed' });
+      this.#emit({ type: 'exception', exception: toError(error), context: 'Audio output failed' });
+      return undefined;
     }
   }
 
@@ -271,6 +376,7 @@ export class RealtimeWebSocketModelBase {
   }
 
   #lost(code: number, reason: string): void {
+    this.#stopOutput();
     this.#socket = null;
     this.#state = null;
     this.#phase = 'closed';

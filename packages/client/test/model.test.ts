@@ -322,7 +322,7 @@ describe('interrupt and barge-in', () => {
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 100 + 30));
     t.setNow(5000);
-    await t.model.interrupt();
+    await t.model.sendEvent({ type: 'interrupt' });
     expect(t.socket.sent).toEqual([{ type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 100 }]);
   });
 
@@ -331,7 +331,7 @@ describe('interrupt and barge-in', () => {
     open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
-    await t.model.interrupt();
+    await t.model.sendEvent({ type: 'interrupt' });
     expect(t.socket.sent).toEqual([{ type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 0 }]);
   });
 
@@ -347,17 +347,33 @@ describe('interrupt and barge-in', () => {
     expect(t.socket.sent).toEqual([]);
   });
 
-  it('cancels only when forced if the server cancels by itself, and never twice for one response', async () => {
+  it('sendEvent interrupt cancels only when forced if the server cancels by itself, and never twice for one response', async () => {
     const t = await connected({ interruptResponse: true });
     open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     await t.model.interrupt({ playbackOnly: true });
-    await t.model.interrupt();
+    await t.model.sendEvent({ type: 'interrupt' });
     expect(t.socket.sentOfType('response.cancel')).toHaveLength(0);
-    await t.model.interrupt({ forceResponseCancel: true });
+    await t.model.sendEvent({ type: 'interrupt', forceResponseCancel: true });
     await t.model.interrupt({ forceResponseCancel: true });
     await t.model.interrupt({ cancelResponseOnly: true, responseId: 'resp_1' });
     expect(t.socket.sentOfType('response.cancel')).toEqual([{ type: 'response.cancel' }]);
+  });
+
+  it('interrupt() cancels the running response even when the server cancels on VAD by itself (defect 3)', async () => {
+    const t = await connected({ interruptResponse: true });
+    open.push(t.model);
+    t.socket.serverSend(responseCreated('resp_1'));
+    t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 500));
+    t.setNow(200);
+    await t.model.interrupt();
+    expect(t.socket.sent).toEqual([
+      { type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 200 },
+      { type: 'response.cancel' },
+    ]);
+    t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
+    t.socket.serverSend(audioDelta('resp_1', 'item_b', 4800));
+    expect(t.of('audio')).toHaveLength(1);
   });
 
   it('sends no response.cancel when no response runs', async () => {

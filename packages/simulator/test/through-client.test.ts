@@ -233,6 +233,8 @@ describe('the simulator through @open-realtime/client', () => {
     expect(doneA.response.status).toBe('completed');
     expect(rec.of('audio', from).length).toBeGreaterThan(10);
     expect(rec.transcript(doneA.response.id)).toMatch(/^You said: Hello there\./);
+    // The app played the whole reply and reports it, as a player would, before the user speaks.
+    for (const a of rec.of('audio', from)) tracker.onPlayBytes(a.itemId, a.contentIndex, a.data);
 
     // (b) audio turn: synthesized speech and 1 s of silence in 100 ms appends.
     from = rec.events.length;
@@ -360,7 +362,7 @@ describe('the simulator through @open-realtime/client', () => {
     const onDone = (e: { itemId: string; contentIndex: number }) => {
       if (interrupted) return;
       tracker.onPlayMs(e.itemId, e.contentIndex, 10 * 60_000);
-      interrupted = model.interrupt();
+      interrupted = model.sendEvent({ type: 'interrupt' }); // the seed's defaults: no cancel when the server cancels
     };
     model.on('audio_done', onDone);
     const rxBefore = sim.connections[0]!.received.length;

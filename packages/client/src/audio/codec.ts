@@ -3,9 +3,10 @@
 // Invariants: pcm16 is little-endian mono; floats are in [-1, 1); a resampler keeps its phase
 // across chunks so a stream cut into any chunk sizes resamples to the same output.
 import type { AudioFormatLike } from '../core/types.js';
+import { type FormatKind, formatKind } from './pcm.js';
 
 /** The three wire encodings of the GA API, as the audio layer names them. */
-export type AudioEncoding = 'pcm16' | 'pcmu' | 'pcma';
+export type AudioEncoding = FormatKind;
 
 /** Source sample rate of each encoding (PROTOCOL.md §6: pcm 24 kHz, G.711 8 kHz). */
 export const ENCODING_RATE: Readonly<Record<AudioEncoding, number>> = { pcm16: 24000, pcmu: 8000, pcma: 8000 };
@@ -13,19 +14,12 @@ export const ENCODING_RATE: Readonly<Record<AudioEncoding, number>> = { pcm16: 2
 /** Bytes per sample of each encoding. */
 export const ENCODING_BYTES: Readonly<Record<AudioEncoding, number>> = { pcm16: 2, pcmu: 1, pcma: 1 };
 
-const ENCODING_ALIASES: Readonly<Record<string, AudioEncoding>> = {
-  'audio/pcm': 'pcm16',
-  pcm16: 'pcm16',
-  'audio/pcmu': 'pcmu',
-  g711_ulaw: 'pcmu',
-  'audio/pcma': 'pcma',
-  g711_alaw: 'pcma',
-};
-
-/** Maps any GA object, GA type or legacy string to an encoding; unknown or empty means pcm16. */
+/**
+ * Maps any GA object, GA type or legacy string to an encoding through the package's one format
+ * table (pcm.ts `formatKind`); unknown or empty means pcm16, exactly as the length math counts it.
+ */
 export function toEncoding(format: AudioFormatLike): AudioEncoding {
-  const type = typeof format === 'string' ? format : format?.type;
-  return (type !== undefined && ENCODING_ALIASES[type]) || 'pcm16';
+  return formatKind(format);
 }
 
 /** Milliseconds of audio in `byteLength` bytes of `encoding` (pcm16: bytes/48, G.711: bytes/8). */

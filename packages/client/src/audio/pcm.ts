@@ -7,8 +7,21 @@ import type { AudioFormatLike } from '../core/types.js';
 /** The three sample encodings the GA protocol carries (PROTOCOL.md §6). */
 export type FormatKind = 'pcm16' | 'pcmu' | 'pcma';
 
-const PCMU_NAMES = new Set(['g711_ulaw', 'audio/pcmu', 'pcmu']);
-const PCMA_NAMES = new Set(['g711_alaw', 'audio/pcma', 'pcma']);
+/**
+ * The one table of format spellings for the whole package (GA type, GA shorthand, legacy name).
+ * The session builder matches it exactly (seed-behaviour.md §2.1 is case-sensitive); length math
+ * and the player match it lowercased (§2.2).
+ */
+export const FORMAT_SPELLINGS: Readonly<Record<string, FormatKind>> = {
+  'audio/pcm': 'pcm16', pcm16: 'pcm16', pcm: 'pcm16',
+  'audio/pcmu': 'pcmu', g711_ulaw: 'pcmu', pcmu: 'pcmu',
+  'audio/pcma': 'pcma', g711_alaw: 'pcma', pcma: 'pcma',
+};
+
+/** The spelled kind of an exact format string, or undefined for an unknown spelling. */
+export function spelledKind(name: string): FormatKind | undefined {
+  return Object.prototype.hasOwnProperty.call(FORMAT_SPELLINGS, name) ? FORMAT_SPELLINGS[name] : undefined;
+}
 
 /**
  * Which encoding a format spelling means. Strings and object `type`s are compared lowercased;
@@ -20,8 +33,8 @@ export function formatKind(format: AudioFormatLike): FormatKind {
   if (format !== null && typeof format === 'object') name = (format as { type?: unknown }).type;
   if (typeof name !== 'string') return 'pcm16';
   const lower = name.toLowerCase();
-  if (PCMA_NAMES.has(lower)) return 'pcma';
-  if (PCMU_NAMES.has(lower)) return 'pcmu';
+  const kind = spelledKind(lower);
+  if (kind) return kind;
   // [quirk] seed-behaviour.md §2.2: only *strings* get the prefix rule, not object types.
   if (typeof format === 'string' && lower.startsWith('g711')) return 'pcmu';
   return 'pcm16';
@@ -41,6 +54,9 @@ export function audioLengthMs(format: AudioFormatLike, byteLength: number): numb
   if (!byteLength) return 0;
   return isG711(format) ? byteLength / 8 : byteLength / 48;
 }
+
+/** Bytes per sample of each kind: a delta must carry whole samples (pcm16: 2, G.711: 1). */
+export const KIND_SAMPLE_BYTES: Readonly<Record<FormatKind, number>> = { pcm16: 2, pcmu: 1, pcma: 1 };
 
 // ---- base64 -------------------------------------------------------------------------------
 
@@ -77,7 +93,8 @@ function nodeBuffer(): NodeBuffer | undefined {
 
 /**
  * Decodes standard padded base64 into bytes. Uses `Uint8Array.fromBase64` when the engine has
- * it, else Node's `Buffer` (returning a view of its memory, not a copy), else the pure-JS codec.
+ * it, else Node's `Buffer`, else the pure-JS codec. The result always owns its bytes: its own
+ * ArrayBuffer, byteOffset 0, buffer.byteLength === length.
  */
 export function base64ToBytes(s: string): Uint8Array {
   const native = (Uint8Array as unknown as NativeU8).fromBase64;
@@ -85,7 +102,10 @@ export function base64ToBytes(s: string): Uint8Array {
   const B = nodeBuffer();
   if (B) {
     const buf = B.from(s, 'base64');
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    // Small Buffers are views into a shared pool: copy so the result owns its ArrayBuffer
+    // (byteOffset 0), and `new Int16Array(bytes.buffer)` reads only this frame's samples.
+    if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) return new Uint8Array(buf.buffer);
+    return new Uint8Array(buf);
   }
   return base64ToBytesJs(s);
 }
@@ -125,7 +145,7 @@ export function base64ToBytesJs(s: string): Uint8Array {
       out[o++] = (acc >> bits) & 0xff;
     }
   }
-  return o === out.length ? out : out.subarray(0, o);
+  return o === out.length ? out : out.slice(0, o);
 }
 
 const CHUNK = 0x6000; // a multiple of 3 that keeps String.fromCharCode's argument list small

@@ -8,6 +8,9 @@ import { array, bool, type Infer, int, loose, num, oneOf, opt, str, union, unkno
 /** A GA format object `{type, rate}`; a legacy string (`pcm16`) is accepted too (PROTOCOL.md §6). */
 const audioFormat = union([str, loose({ type: str, rate: opt(num) })]);
 
+/** A built-in voice name, or a custom voice echoed as an object `{ id: "voice_…" }`. */
+const voice = union([str, loose({ id: str })]);
+
 /** A message content part; GA (`output_audio`) and legacy (`audio`) spellings both parse (§2). */
 const contentPart = loose({
   type: oneOf('input_text', 'input_audio', 'input_image', 'output_text', 'output_audio', 'text', 'audio'),
@@ -73,7 +76,7 @@ const response = loose({
   conversation_id: opt(str),
   output_modalities: opt(array(str)),
   max_output_tokens: opt(union([num, oneOf('inf')])),
-  audio: opt(loose({ output: opt(loose({ format: opt(audioFormat), voice: opt(str) })) })),
+  audio: opt(loose({ output: opt(loose({ format: opt(audioFormat), voice: opt(voice) })) })),
   usage: opt(usage),
   metadata: opt(loose({})),
 });
@@ -102,7 +105,7 @@ const session = loose({
           ),
         }),
       ),
-      output: opt(loose({ format: opt(audioFormat), voice: opt(str), speed: opt(num) })),
+      output: opt(loose({ format: opt(audioFormat), voice: opt(voice), speed: opt(num) })),
     }),
   ),
   expires_at: opt(num),

@@ -38,8 +38,42 @@ export interface RealtimeErrorInfo {
   raw?: unknown;
 }
 
+/**
+ * Which words of an assistant audio item the listener heard (an estimate, README "The heard
+ * transcript"): `heard` + `unheard` is the transcript received so far. Emitted when the split
+ * moves, and once with `final: true` when the item was stopped or fully heard.
+ */
+export interface HeardTranscript {
+  itemId: string;
+  contentIndex: number;
+  responseId: string | null;
+  heard: string;
+  unheard: string;
+  heardMs: number;
+  receivedMs: number;
+  final: boolean;
+}
+
+/**
+ * Latency as the listener lived it. `first_audio_heard`: from the end of the user's turn
+ * (`trigger`: `speech_stopped` arrival, or the `response.create` sent for typed input) to the first
+ * frame of the reply reaching the listener; `firstDeltaMs` is the same start to the first audio
+ * delta's arrival (what other SDKs report). `barge_in`: from `speech_started` to output silenced;
+ * `interrupt`: from an explicit interrupt to output silenced. `clock`: `audio` when a player or
+ * tracker reported playback, `estimate` for the wall-clock estimate.
+ */
+export interface LatencyInfo {
+  kind: 'first_audio_heard' | 'barge_in' | 'interrupt';
+  responseId: string | null;
+  trigger: 'speech_stopped' | 'response_create' | null;
+  ms: number;
+  firstDeltaMs: number | null;
+  clock: 'audio' | 'estimate';
+}
+
 /** Every event a model emits, discriminated by `type`. */
 export type RealtimeModelEvent =
+  /** Audio to play: `data` owns its bytes (own ArrayBuffer, byteOffset 0) in every runtime. */
   | { type: 'audio'; data: Uint8Array; responseId: string; itemId: string; contentIndex: number }
   | { type: 'audio_interrupted'; itemId: string; contentIndex: number }
   | { type: 'audio_done'; itemId: string; contentIndex: number }
@@ -57,6 +91,8 @@ export type RealtimeModelEvent =
   | { type: 'error'; error: RealtimeErrorInfo }
   | { type: 'exception'; exception: Error; context: string }
   | { type: 'raw_server_event'; data: unknown }
+  | ({ type: 'heard_transcript' } & HeardTranscript)
+  | ({ type: 'latency' } & LatencyInfo)
   | { type: 'other'; data: unknown };
 
 /** The `type` strings of model events. */

@@ -1,27 +1,36 @@
 // Server event dispatch (seed-behaviour.md §4): one handler per event `type`, picked by lookup.
-// Input is an already validated server event; output is what to send and emit. No I/O here:
-// `now` (monotonic ms) and the playback reading are inputs from the glue.
+// Input is an already validated server event, the clock and the latest playback reading (values
+// from the glue; nothing here calls out); output is what to send, emit and play. Audio deltas go
+// through the ledger: audio of an interrupted response or a stopped item is never emitted.
 import { audioLengthMs, base64ToBytes } from '../audio/pcm.js';
-import {
-  type StepResult,
-  bargeIn,
-  emptyStep,
-  flushResponseCreates,
-} from './interrupt.js';
+import { bargeIn, flushResponseCreates } from './interrupt.js';
+import { endResponseAudio, ensureItem, isAudible, itemKey, recordAudio } from './ledger.js';
 import type { RealtimeItem, RealtimeUsage } from './model-events.js';
-import { type CoreState, recordAudio, releaseResponseAudio } from './state.js';
+import { markTurnStart, openTurn, settle } from './playback.js';
+import { type CoreState, type StepResult, emptyStep } from './state.js';
 import type { AudioFormatLike, PlaybackState } from './types.js';
 
 // Server events are validated before they get here; handlers read fields loosely.
 type Obj = Record<string, any>;
 type Handler = (state: CoreState, event: Obj, out: StepResult, ctx: ReceiveContext) => void;
 
-/** Inputs a receive step needs from outside the core. */
+/** Inputs a receive step takes from outside the core, as values. */
 export interface ReceiveContext {
   now: number;
-  /** Reads the playback position (the custom tracker's, or the default estimate). */
-  readPlayback: () => PlaybackState;
+  /** The latest playback reading (player or tracker), or null for the wall-clock estimate. */
+  playback: PlaybackState | null;
 }
+
+/**
+ * Streaming deltas: the hot path. The glue need not read the playback for them, and the step
+ * does not settle the ledger after them (every other event does).
+ */
+export const DELTA_EVENTS: ReadonlySet<string> = new Set([
+  'response.output_audio.delta',
+  'response.output_audio_transcript.delta',
+  'response.output_text.delta',
+  'response.function_call_arguments.delta',
+]);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -44,7 +53,7 @@ function recordSession(state: CoreState, event: Obj, out: StepResult): void {
   const format = sessionOutputFormat(session);
   if (format !== undefined) {
     state.audioFormat = format;
-    out.audioFormat = format;
+    out.play.push({ op: 'format', format });
   }
 }
 
@@ -118,49 +127,71 @@ function messageItem(state: CoreState, event: Obj, out: StepResult): void {
 }
 
 /** Handlers keyed by server event type; types not listed only produce `raw_server_event`. */
+/** An audio delta: dropped when its response or item was interrupted, else recorded and played. */
+function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveContext): void {
+  const ledger = state.ledger;
+  if (ledger.interruptedResponses.has(e.response_id)) return; // late audio of an interrupted response
+  const existing = ledger.items.get(itemKey(e.item_id, e.content_index));
+  if (existing && (existing.phase === 'interrupted' || existing.phase === 'truncated')) return;
+  const data = base64ToBytes(e.delta);
+  state.currentItemId = e.item_id;
+  recordAudio(ledger, e.item_id, e.content_index, e.response_id, audioLengthMs(state.audioFormat, data.byteLength), ctx.now);
+  const turn = ledger.turns.get(e.response_id);
+  if (turn && turn.firstDeltaAt === null) turn.firstDeltaAt = ctx.now;
+  out.emit.push({ type: 'audio', data, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
+  out.play.push({ op: 'append', itemId: e.item_id, contentIndex: e.content_index, responseId: e.response_id, data });
+}
+
+/** A transcript delta: kept on the ledger item (for the heard split) and emitted. */
+function transcriptDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveContext): void {
+  const ledger = state.ledger;
+  if (!ledger.interruptedResponses.has(e.response_id)) {
+    const item = ensureItem(ledger, e.item_id, e.content_index, e.response_id, ctx.now);
+    if (isAudible(item)) item.transcript += e.delta;
+  }
+  out.emit.push({ type: 'transcript_delta', itemId: e.item_id, delta: e.delta, responseId: e.response_id });
+}
+
 const HANDLERS: Record<string, Handler> = {
-  'response.output_audio.delta': (state, e, out, ctx) => {
-    if (state.interruptedResponses.has(e.response_id)) return; // late audio of an interrupted response
-    const data = base64ToBytes(e.delta);
-    state.currentItemId = e.item_id;
-    recordAudio(state, e.item_id, e.content_index, audioLengthMs(state.audioFormat, data.byteLength), e.response_id, ctx.now);
-    out.emit.push({ type: 'audio', data, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
-  },
-  'response.output_audio.done': (_s, e, out) => {
+  'response.output_audio.delta': audioDelta,
+  'response.output_audio.done': (state, e, out) => {
+    const item = state.ledger.items.get(itemKey(e.item_id, e.content_index));
+    if (item) item.audioDone = true;
     out.emit.push({ type: 'audio_done', itemId: e.item_id, contentIndex: e.content_index });
+    out.play.push({ op: 'done', itemId: e.item_id, contentIndex: e.content_index });
   },
-  'input_audio_buffer.speech_started': (state, e, out, ctx) => {
-    if (state.lastAudioKey) bargeIn(state, out, ctx.readPlayback(), e.audio_end_ms);
-  },
+  'input_audio_buffer.speech_started': (state, e, out, ctx) => bargeIn(state, out, ctx.playback, ctx.now, e.audio_end_ms),
+  'input_audio_buffer.speech_stopped': (state, _e, _out, ctx) => markTurnStart(state, ctx.now, 'speech_stopped'),
   'response.created': (state, e, out) => {
     const id = typeof e.response?.id === 'string' ? e.response.id : null;
     state.ongoingResponse = true;
     state.ongoingResponseId = id;
     state.control = 'free';
     state.inFlightCreateId = null;
+    if (id) openTurn(state, id);
     out.emit.push({ type: 'turn_started', responseId: id });
   },
-  'response.done': (state, e, out) => {
+  'response.done': (state, e, out, ctx) => {
     const id = typeof e.response?.id === 'string' ? e.response.id : null;
     if (e.response?.usage) out.emit.push({ type: 'usage', usage: toUsage(e.response.usage) });
     out.emit.push({ type: 'turn_ended', responseId: id });
     if (id) {
-      state.interruptedResponses.delete(id);
-      releaseResponseAudio(state, id);
+      state.ledger.interruptedResponses.delete(id);
+      endResponseAudio(state.ledger, id);
     }
     if (!(id && state.ongoingResponseId && id !== state.ongoingResponseId)) {
       state.ongoingResponse = false;
       state.ongoingResponseId = null;
       state.control = 'free';
     }
-    flushResponseCreates(state, out);
+    flushResponseCreates(state, out, ctx.now);
   },
   'session.created': (state, e, out) => {
     if (state.tracingUpdate) out.send.push(state.tracingUpdate);
     recordSession(state, e, out);
   },
   'session.updated': (state, e, out) => recordSession(state, e, out),
-  error: (state, e, out) => {
+  error: (state, e, out, ctx) => {
     const err = (e.error ?? {}) as Obj;
     out.emit.push({
       type: 'error',
@@ -173,7 +204,7 @@ const HANDLERS: Record<string, Handler> = {
         eventId: err.event_id ?? null,
       },
     });
-    releaseFailedCreate(state, err, out);
+    releaseFailedCreate(state, err, out, ctx.now);
   },
   'conversation.item.deleted': (_s, e, out) => out.emit.push({ type: 'item_deleted', itemId: e.item_id }),
   'conversation.item.added': messageItem,
@@ -184,8 +215,11 @@ const HANDLERS: Record<string, Handler> = {
     out.emit.push({ type: 'input_audio_transcription_completed', itemId: e.item_id, transcript: e.transcript });
   },
   'conversation.item.truncated': (state, _e, out) => retrieveCurrentItem(state, out),
-  'response.output_audio_transcript.delta': (_s, e, out) => {
-    out.emit.push({ type: 'transcript_delta', itemId: e.item_id, delta: e.delta, responseId: e.response_id });
+  'response.output_audio_transcript.delta': transcriptDelta,
+  'response.output_audio_transcript.done': (state, e) => {
+    const item = state.ledger.items.get(itemKey(e.item_id, e.content_index));
+    if (item && isAudible(item)) item.transcript = e.transcript;
+    if (item) item.transcriptDone = true;
   },
   'response.output_text.delta': (_s, e, out) => {
     out.emit.push({ type: 'output_text_delta', itemId: e.item_id, delta: e.delta, responseId: e.response_id });
@@ -201,7 +235,7 @@ const HANDLERS: Record<string, Handler> = {
  * A server error while a response.create is in flight releases it when it names that create
  * (by event id, or without an id by code/message), so the next queued create can go (§3.5).
  */
-function releaseFailedCreate(state: CoreState, err: Obj, out: StepResult): void {
+function releaseFailedCreate(state: CoreState, err: Obj, out: StepResult, now: number): void {
   if (state.ongoingResponse || state.control !== 'create_requested') return;
   const matches = err.event_id
     ? err.event_id === state.inFlightCreateId
@@ -209,13 +243,18 @@ function releaseFailedCreate(state: CoreState, err: Obj, out: StepResult): void 
   if (!matches) return;
   state.control = 'free';
   state.inFlightCreateId = null;
-  flushResponseCreates(state, out);
+  flushResponseCreates(state, out, now);
 }
 
-/** Applies one validated server event to the state. */
+/**
+ * Applies one validated server event to the state. Every event but a streaming delta then
+ * settles the ledger with the playback reading (heard transcript, latency, releases).
+ */
 export function receiveServerEvent(state: CoreState, event: Obj, ctx: ReceiveContext): StepResult {
   const out = emptyStep();
-  const handler = HANDLERS[event.type as string];
+  const type = event.type as string;
+  const handler = HANDLERS[type];
   if (handler) handler(state, event, out, ctx);
+  if (!DELTA_EVENTS.has(type)) settle(state, out, ctx.playback, ctx.now);
   return out;
 }

@@ -4,9 +4,9 @@
 // Schema is too large to ship to browsers; the test suite validates every sent event with it.
 import { bytesToBase64 } from '../audio/pcm.js';
 import { RealtimeUserError } from './errors.js';
-import { type InterruptOptions, type StepResult, emptyStep, interrupt, requestResponse } from './interrupt.js';
+import { type InterruptOptions, interrupt, requestResponse } from './interrupt.js';
 import { type RealtimeModelSettings, buildSessionUpdate } from './session-config.js';
-import type { ClientEvent, CoreState } from './state.js';
+import { type ClientEvent, type CoreState, type StepResult, emptyStep } from './state.js';
 import type { PlaybackState } from './types.js';
 
 /** A content part of a user message. */
@@ -96,12 +96,12 @@ export function checkClientEvent(event: Record<string, unknown>): void {
 }
 
 /** Turns one `sendEvent` input into the client events to write (and model events to emit). */
-export function planSend(state: CoreState, event: RealtimeSendEvent, readPlayback: () => PlaybackState): StepResult {
+export function planSend(state: CoreState, event: RealtimeSendEvent, playback: PlaybackState | null, now: number): StepResult {
   const out = emptyStep();
   switch (event?.type) {
     case 'user_input':
       out.send.push({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: userContent(event.userInput) } });
-      requestResponse(state, out);
+      requestResponse(state, out, now);
       return out;
     case 'audio': {
       const bytes = event.audio instanceof Uint8Array ? event.audio : new Uint8Array(event.audio);
@@ -120,11 +120,11 @@ export function planSend(state: CoreState, event: RealtimeSendEvent, readPlaybac
           callId: call.callId, name: call.name ?? '', arguments: call.arguments ?? '', output: event.output,
         },
       });
-      if (event.startResponse) requestResponse(state, out);
+      if (event.startResponse) requestResponse(state, out, now);
       return out;
     }
     case 'interrupt':
-      return interrupt(state, event, readPlayback());
+      return interrupt(state, event, playback, now);
     case 'session_update':
       out.send.push(buildSessionUpdate(event.sessionSettings ?? {}, { model: state.model, callId: state.callId }) as ClientEvent);
       return out;
@@ -134,7 +134,7 @@ export function planSend(state: CoreState, event: RealtimeSendEvent, readPlaybac
       const raw: ClientEvent = { type: message.type, ...(message.otherData ?? {}) };
       raw.type = message.type;
       checkClientEvent(raw);
-      if (raw.type === 'response.create') requestResponse(state, out, raw);
+      if (raw.type === 'response.create') requestResponse(state, out, now, raw);
       else out.send.push(raw);
       return out;
     }

@@ -3,6 +3,7 @@
 // settings, `undefined` means "key absent" and `null` is an explicit value, and the wire key
 // order follows the seed's default payload. Zod schemas are converted duck-typed, with no zod
 // import, so the browser bundle does not grow by zod's ~7.5 KB gzip JSON Schema emitter.
+import { type FormatKind, spelledKind } from '../audio/pcm.js';
 import { RealtimeUserError } from './errors.js';
 import type { AudioFormat } from './types.js';
 
@@ -127,17 +128,8 @@ const isMapping = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const PCM: { rate: 24000; type: 'audio/pcm' } = { rate: 24000, type: 'audio/pcm' };
-const LEGACY: Record<string, AudioFormat> = {
-  pcm16: PCM,
-  'audio/pcm': PCM,
-  pcm: PCM,
-  g711_ulaw: { type: 'audio/pcmu' },
-  'audio/pcmu': { type: 'audio/pcmu' },
-  pcmu: { type: 'audio/pcmu' },
-  g711_alaw: { type: 'audio/pcma' },
-  'audio/pcma': { type: 'audio/pcma' },
-  pcma: { type: 'audio/pcma' },
-};
+/** GA format object of each kind; spellings come from the package's one table (pcm.ts). */
+const GA_FORMAT: Record<FormatKind, AudioFormat> = { pcm16: PCM, pcmu: { type: 'audio/pcmu' }, pcma: { type: 'audio/pcma' } };
 
 /**
  * Converts any format spelling to a GA format object (seed-behaviour.md §2.1), or `undefined`
@@ -146,8 +138,8 @@ const LEGACY: Record<string, AudioFormat> = {
  */
 export function toRealtimeAudioFormat(x: unknown): AudioFormat | undefined {
   if (typeof x === 'string') {
-    const f = Object.prototype.hasOwnProperty.call(LEGACY, x) ? LEGACY[x] : undefined;
-    return f && { ...f };
+    const kind = spelledKind(x);
+    return kind && { ...GA_FORMAT[kind] };
   }
   if (!isMapping(x)) return undefined;
   if (x.type === 'audio/pcm') return { ...PCM };

@@ -17,6 +17,48 @@ export interface PlaybackState {
   currentItemContentIndex: number | null;
   /** Milliseconds of that item's audio that reached the listener (null when nothing is playing). */
   elapsedMs: number | null;
+  /**
+   * When the item's first frame reached the listener, on the model's clock (`performance.now()`
+   * by default); a player on the audio clock knows it, a tracker may leave it out.
+   */
+  heardStartAt?: number | null;
+}
+
+/** An item of assistant audio, by id and content index. */
+export interface AudioItemRef {
+  itemId: string;
+  contentIndex: number;
+}
+
+/** What the core tells the audio output to do (STYLE.md rule 11: the player renders and reports). */
+export type PlayerCommand =
+  | { op: 'append'; itemId: string; contentIndex: number; responseId: string; data: Uint8Array }
+  | { op: 'done'; itemId: string; contentIndex: number }
+  /** Never render these items (any not yet played); `stop` when the item being heard is one. */
+  | { op: 'drop'; items: AudioItemRef[]; stop: boolean }
+  | { op: 'format'; format: AudioFormatLike };
+
+/**
+ * An audio output the model drives in one step (`model.attachPlayer(player)` or
+ * `connect({ player })`): it plays what it is told and reports what the listener heard.
+ * `WebAudioPlayer` implements it; so can any output (a telephony bridge, a test double).
+ */
+export interface AudioPlayer {
+  /** Queue encoded audio of an item, to play after everything appended before it. */
+  append(itemId: string, contentIndex: number, data: Uint8Array, responseId: string): void;
+  /** No more audio will come for the item. */
+  itemDone(itemId: string, contentIndex: number): void;
+  /**
+   * Never render any more of these items; silence at once if one is playing. Returns when the
+   * output will be silent, on the model's clock, if the player knows it.
+   */
+  drop(items: readonly AudioItemRef[]): number | void;
+  /** The session's output format changed. */
+  setAudioFormat(format: AudioFormatLike): void;
+  /** The item being heard and the ms of it heard so far (and when its first frame was heard). */
+  getState(): PlaybackState;
+  /** Calls `listener` whenever the heard position moves; returns an unsubscribe function. */
+  onPlayback?(listener: () => void): () => void;
 }
 
 /**
