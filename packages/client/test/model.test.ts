@@ -466,6 +466,20 @@ describe('bad input from the network', () => {
     expect(t.of('turn_started')).toHaveLength(1);
   });
 
+  it('keeps one copy of a listener added twice (defect 6)', async () => {
+    const t = await connected();
+    open.push(t.model);
+    const seen: string[] = [];
+    const listener = { onEvent: (e: RealtimeModelEvent) => void seen.push(e.type) };
+    t.model.addListener(listener);
+    t.model.addListener(listener);
+    t.socket.serverSend(responseCreated('resp_1'));
+    expect(seen.filter((type) => type === 'turn_started')).toEqual(['turn_started']);
+    t.model.removeListener(listener);
+    t.socket.serverSend(responseDone('resp_1'));
+    expect(seen.filter((type) => type === 'turn_ended')).toEqual([]);
+  });
+
   it('reports a throwing listener and still delivers to the others', async () => {
     const t = await connected();
     open.push(t.model);

@@ -180,7 +180,7 @@ function headPosition(item: LedgerItem, overrideMs: unknown): number {
 
 /** Stops one item at `positionMs`: truncate (per the seed's rule), audio_interrupted, final split. */
 function stopItem(state: CoreState, out: StepResult, item: LedgerItem, positionMs: number, playbackOnly: boolean): void {
-  const mustSend = item.heardMs === 0 || (state.ongoingResponse && !playbackOnly) || !item.audioDone;
+  const mustSend = (state.ongoingResponse && !playbackOnly) || !item.audioDone;
   const truncate = item.receivedMs > 0 ? planTruncate(state, item.itemId, item.contentIndex, positionMs, mustSend) : null;
   item.heardMs = Math.min(Math.max(Math.floor(positionMs), 0), item.receivedMs);
   if (truncate) {
