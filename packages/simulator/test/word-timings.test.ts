@@ -13,7 +13,7 @@ const SENTENCE = 'You said: Hello there. This reply comes from the open realtime
 // At the slowest speed "Wait...what," has a pause inside it as long as eSpeak's break between
 // words, so the one-pass render cannot be cut apart and each word is rendered on its own; "-" has
 // no letters and is not spoken at all.
-const PAUSES = 'Wait...what, really?! Okay. Yes - no.';
+const PAUSES = 'Wait...what, - okay.';
 const LONG = `${SENTENCE} ${SENTENCE} ${SENTENCE}`;
 
 let sim: Simulator;
