@@ -20,11 +20,14 @@ export interface HeardSplit {
   words: number;
 }
 
-// Pause weights after punctuation, in letter units; fitted on the simulator's eSpeak-NG speech,
-// where a comma pause lasts about 3 letters and a full stop about 5 (README "The heard transcript").
-const PAUSE_AFTER: Record<string, number> = { ',': 3, ';': 4, ':': 4, '.': 5, '!': 5, '?': 5 };
-/** Weight of a word boundary (the short gap between words). */
-const GAP = 1;
+// Weights in letter units, fitted on the simulator's eSpeak-NG speech (24 renders, 4 voices; README
+// "The heard transcript"): a word costs its letters plus 2 (onset and the gap after it), a digit 4
+// (digits are read as whole words), a clause pause 2 more, a sentence pause 4 more.
+const PAUSE_AFTER: Record<string, number> = { ',': 2, ';': 2, ':': 2, '-': 2, '.': 4, '!': 4, '?': 4 };
+/** Weight of a word boundary (onset and the short gap between words). */
+const GAP = 2;
+/** Weight of one digit. */
+const DIGIT = 4;
 
 /** Splits a transcript into words with character spans and weights. */
 export function weighWords(transcript: string): WeightedWord[] {
@@ -33,7 +36,7 @@ export function weighWords(transcript: string): WeightedWord[] {
   for (let m = re.exec(transcript); m; m = re.exec(transcript)) {
     const text = m[0];
     let letters = 0;
-    for (const ch of text) if (/[\p{L}\p{N}]/u.test(ch)) letters += /\p{N}/u.test(ch) ? 3 : 1; // digits are read as words
+    for (const ch of text) if (/[\p{L}\p{N}]/u.test(ch)) letters += /\p{N}/u.test(ch) ? DIGIT : 1;
     const pause = PAUSE_AFTER[text[text.length - 1]!] ?? 0;
     words.push({ start: m.index, end: m.index + text.length, weight: Math.max(letters, 1) + pause + GAP });
   }
@@ -47,16 +50,32 @@ export function totalWeight(words: WeightedWord[]): number {
   return sum;
 }
 
+/** Below this share of the calibrated rate, received audio over transcript weight means the transcript leads. */
+const LEAD_RATIO = 0.6;
+
 /**
- * Splits `transcript` at `heardMs`. With `totalMs` (the item's full audio length, known once its
- * audio is complete) the words are spread over it; without, `msPerUnit` (the calibrated rate)
- * places them. The cut is a word boundary; whitespace before the first unheard word stays heard.
+ * Milliseconds per weight unit for a split. Complete audio: its length over the transcript's weight.
+ * Still streaming: the audio received over the transcript received, when that is plausible speech
+ * (at least LEAD_RATIO of the calibrated rate: the transcript keeps pace with the audio, as the
+ * simulator sends it); a smaller value means the transcript runs ahead of the audio (servers may
+ * send it faster), and then the rate calibrated on the session's earlier items places the cut.
  */
-export function splitHeard(transcript: string, heardMs: number, totalMs: number | null, msPerUnit: number): HeardSplit {
+export function unitMsFor(weight: number, receivedMs: number, totalMs: number | null, msPerUnit: number): number {
+  if (totalMs !== null && totalMs > 0) return totalMs / weight;
+  const inStep = receivedMs / weight;
+  return inStep >= LEAD_RATIO * msPerUnit ? inStep : msPerUnit;
+}
+
+/**
+ * Splits `transcript` at `heardMs` of the item's audio, of which `receivedMs` arrived so far and
+ * `totalMs` is the whole (null while it streams); `msPerUnit` is the session's calibrated rate.
+ * The cut is a word boundary; whitespace before the first unheard word stays heard.
+ */
+export function splitHeard(transcript: string, heardMs: number, receivedMs: number, totalMs: number | null, msPerUnit: number): HeardSplit {
   const words = weighWords(transcript);
   if (words.length === 0 || heardMs <= 0) return { heard: '', unheard: transcript, words: 0 };
   const total = totalWeight(words);
-  const unitMs = totalMs !== null && totalMs > 0 ? totalMs / total : msPerUnit;
+  const unitMs = unitMsFor(total, receivedMs, totalMs, msPerUnit);
   let at = 0;
   let count = 0;
   for (const word of words) {

@@ -81,8 +81,8 @@ export const MAX_ITEMS = 256;
 export const RETIRED_LIMIT = 64;
 /** Ended or interrupted response ids remembered at most. */
 export const RESPONSE_MEMORY = 64;
-/** Initial speaking rate before any item calibrates it: about 15 characters a second. */
-export const DEFAULT_MS_PER_UNIT = 66;
+/** Initial speaking rate before any item calibrates it (heard.ts units): about 150 words a minute. */
+export const DEFAULT_MS_PER_UNIT = 57;
 
 /** An empty ledger. */
 export function createLedger(): Ledger {
@@ -275,7 +275,7 @@ export interface AudioItemSnapshot {
 export function snapshotItems(ledger: Ledger): AudioItemSnapshot[] {
   const out: AudioItemSnapshot[] = [];
   const add = (i: RetiredItem | LedgerItem, totalMs: number | null) => {
-    const split = splitHeard(i.transcript, i.heardMs, totalMs, ledger.msPerUnit);
+    const split = splitHeard(i.transcript, i.heardMs, i.receivedMs, totalMs, ledger.msPerUnit);
     out.push({
       itemId: i.itemId, contentIndex: i.contentIndex, responseId: i.responseId, phase: i.phase,
       receivedMs: i.receivedMs, heardMs: i.heardMs, truncatedAtMs: i.truncatedAtMs, transcript: i.transcript,

@@ -40,7 +40,7 @@ export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem,
   const final = release || !isAudible(item);
   if (item.transcript === '') return; // nothing to split (yet)
   const totalMs = item.audioDone ? item.receivedMs : null;
-  const split = splitHeard(item.transcript, item.heardMs, totalMs, state.ledger.msPerUnit);
+  const split = splitHeard(item.transcript, item.heardMs, item.receivedMs, totalMs, state.ledger.msPerUnit);
   if (!final && split.words === item.reportedHeardWords) return;
   item.reportedHeardWords = final ? -1 : split.words;
   out.emit.push({
