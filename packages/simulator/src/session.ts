@@ -94,11 +94,6 @@ const NULLABLE_INPUT = new Set(['transcription', 'noise_reduction', 'turn_detect
 const NOT_NULLABLE = new Set<string>();
 
 /**
- * Sets one field. A null is stored (and so echoed) for a nullable field; `truncation: null` goes
- * back to the default, which the real server does not list; any other null changes nothing
- * (assumed: the real answer to e.g. `instructions: null` is not documented).
- */
-/**
  * Applies a validated session.update payload in place. `audioProduced` makes the voice immutable.
  * Returns an issue instead of changing anything when the update is refused.
  */
@@ -139,6 +134,11 @@ export function applySessionUpdate(
   return null;
 }
 
+/**
+ * Sets one field. A null is stored (and so echoed) for a nullable field; `truncation: null` goes
+ * back to the default, which the real server does not list; any other null changes nothing
+ * (assumed: the real answer to e.g. `instructions: null` is not documented).
+ */
 function setField(target: Record<string, unknown>, key: string, value: unknown, nullable: Set<string>): void {
   if (value !== null || nullable.has(key)) target[key] = value;
   else if (key === 'truncation') delete target[key];
