@@ -4,7 +4,7 @@
 // round trip, interrupt + truncate, audio append + commit, close; no `error` event, only valid
 // GA frames. Then the CLI's --tls --ca-out with NODE_EXTRA_CA_CERTS in a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,10 +204,11 @@ describe("openai's OpenAIRealtimeWS over TLS", () => {
 
 describe('CLI --tls', () => {
   let cli: ChildProcess | undefined;
-  afterAll(() => { cli?.kill('SIGTERM'); });
+  const dir = mkdtempSync(join(tmpdir(), 'sim-ca-'));
+  afterAll(() => { cli?.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
 
   it('writes the CA to --ca-out, and a client process trusts it through NODE_EXTRA_CA_CERTS', async () => {
-    const caPath = join(mkdtempSync(join(tmpdir(), 'sim-ca-')), 'ca.pem');
+    const caPath = join(dir, 'ca.pem');
     cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--tls', '--ca-out', caPath], { cwd: PKG });
     let stderr = '';
     cli.stderr!.on('data', (d) => { stderr += String(d); });
