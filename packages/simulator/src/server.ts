@@ -1,15 +1,19 @@
 // The WebSocket server: HTTP upgrade on /v1/realtime (and Azure's /openai/v1/realtime), auth the
 // way the real server takes it (Bearer header, `api-key` header, or the `realtime` +
 // `openai-insecure-api-key.<key>` subprotocols), refusal of beta clients, recording, hooks.
+// Plain ws:// by default; `tls: true` serves wss:// with a certificate signed by a CA made at
+// start (tls.ts), exposed as `ca` for clients to trust.
 // Refusals are sent as an `error` event after the upgrade, then the socket is closed.
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SimConnection } from './connection.js';
 import type { FaultOptions } from './faults.js';
 import { newId } from './ids.js';
 import type { SimulatorScript } from './script.js';
+import { generateCertificates } from './tls.js';
 import { loadFvad, VoiceDetector } from './vad.js';
 import { WordTimingLog } from './word-log.js';
 import type { WordTiming } from './word-speech.js';
@@ -33,6 +37,8 @@ export interface ConnectionInfo {
   refused: 'missing_api_key' | 'invalid_api_key' | 'beta_api_shape_disabled' | null;
   /** Every client frame received on this connection, parsed (or the raw string if not JSON). */
   received: unknown[];
+  /** How the socket closed (1005 = a close frame without a code, 1006 = no close frame), or null while open. */
+  closed: { code: number; reason: string } | null;
 }
 
 /** Options of startSimulator. */
@@ -53,13 +59,20 @@ export interface SimulatorOptions {
   apiKeys?: string[];
   /** Called for every handshake, accepted or refused. */
   onConnection?: (info: ConnectionInfo) => void;
+  /**
+   * Serve wss:// (default false: ws://). A CA and a server certificate for localhost, 127.0.0.1,
+   * ::1 and `host` are generated at start; trust `Simulator.ca` in the client.
+   */
+  tls?: boolean;
 }
 
 /** A running simulator. */
 export interface Simulator {
-  /** ws://HOST:PORT/v1/realtime?model=gpt-realtime */
+  /** ws://HOST:PORT/v1/realtime?model=gpt-realtime (wss:// with `tls`) */
   url: string;
   port: number;
+  /** With `tls`: the PEM of the CA that signed the server certificate; otherwise undefined. */
+  ca?: string;
   /** Every handshake seen, in order. */
   connections: ConnectionInfo[];
   /**
@@ -96,9 +109,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const wordLog = new WordTimingLog(WORD_TIMING_ITEMS);
   const t0 = Date.now();
   if (options.record) writeFileSync(options.record, '');
-  const http = createServer((_req, res) => {
+  const upgradeOnly: RequestListener = (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket upgrade required');
-  });
+  };
+  const certs = options.tls ? await generateCertificates(host) : undefined;
+  const http: Server = certs ? createTlsServer({ cert: certs.cert, key: certs.key }, upgradeOnly) : createServer(upgradeOnly);
   const wss = new WebSocketServer({
     server: http,
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
@@ -113,7 +128,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         : !apiKey ? 'missing_api_key'
           : options.apiKeys && !options.apiKeys.includes(apiKey) ? 'invalid_api_key' : null,
       received: [],
+      closed: null,
     };
+    ws.on('close', (code, reason) => { info.closed = { code, reason: reason.toString() }; });
     connections.push(info);
     options.onConnection?.(info);
     const record = (dir: 'in' | 'out', data: string): void => {
@@ -141,9 +158,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     http.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `ws://${host}:${port}/v1/realtime?model=gpt-realtime`,
+    url: `${certs ? 'wss' : 'ws'}://${urlHost}:${port}/v1/realtime?model=gpt-realtime`,
     port,
+    ca: certs?.ca,
     connections,
     wordTimings: (itemId) => wordLog.get(itemId),
     close: () => new Promise<void>((resolve) => {

@@ -1,6 +1,8 @@
 // The session object: GA defaults (copied from the spec's session.created example) and the
 // merge rule of session.update (PROTOCOL.md §2.1: only the fields present change; turn_detection
-// is replaced whole and `null` disables it; voice is immutable once audio was produced).
+// is replaced whole; voice is immutable once audio was produced). A null turns off the settings
+// the spec says null turns off, and is echoed as null; elsewhere a null leaves the field as it
+// was. Read-only fields of a session sent back (id, object, expires_at, model) are ignored.
 import type { AudioFormat } from './audio-codec.js';
 import { newId } from './ids.js';
 
@@ -38,8 +40,10 @@ export interface Session {
 }
 
 /** Fills defaults of a turn_detection object as the real server echoes them. */
-export function normalizeTurnDetection(td: Record<string, unknown> | null | undefined): TurnDetection | null {
-  if (!td) return null;
+export function normalizeTurnDetection(given: Record<string, unknown> | null | undefined): TurnDetection | null {
+  if (!given) return null;
+  // Inside turn_detection a null takes the default, except idle_timeout_ms whose null means "none".
+  const td = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== null || k === 'idle_timeout_ms'));
   if (td.type === 'semantic_vad') {
     return { type: 'semantic_vad', eagerness: 'auto', create_response: true, interrupt_response: true, ...td };
   }
@@ -81,6 +85,15 @@ export function createSession(model: string): Session {
 export interface SessionUpdateIssue { code: string; message: string; param: string | null }
 
 /**
+ * Fields whose null means "off" (spec text of session.update / RealtimeSessionCreateRequestGA:
+ * tracing, turn_detection, transcription, noise_reduction) or that the real server holds as null
+ * when unset (prompt, include in the spec's session.created example).
+ */
+const NULLABLE_TOP = new Set(['tracing', 'prompt', 'include']);
+const NULLABLE_INPUT = new Set(['transcription', 'noise_reduction', 'turn_detection']);
+const NOT_NULLABLE = new Set<string>();
+
+/**
  * Applies a validated session.update payload in place. `audioProduced` makes the voice immutable.
  * Returns an issue instead of changing anything when the update is refused.
  */
@@ -103,16 +116,30 @@ export function applySessionUpdate(
       param: 'session.audio.output.voice',
     };
   }
+  const top = session as unknown as Record<string, unknown>;
   for (const key of ['output_modalities', 'instructions', 'tools', 'tool_choice', 'max_output_tokens',
     'tracing', 'prompt', 'include', 'truncation'] as const) {
-    if (key in update) (session as unknown as Record<string, unknown>)[key] = update[key];
+    if (key in update) setField(top, key, update[key], NULLABLE_TOP);
   }
   if (audio.input) {
     const inp = session.audio.input as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(audio.input)) {
-      inp[k] = k === 'turn_detection' ? normalizeTurnDetection(v as Record<string, unknown> | null) : v;
+      setField(inp, k, k === 'turn_detection' && v ? normalizeTurnDetection(v as Record<string, unknown>) : v, NULLABLE_INPUT);
     }
   }
-  if (audio.output) Object.assign(session.audio.output, audio.output);
+  if (audio.output) {
+    const out = session.audio.output as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(audio.output)) setField(out, k, v, NOT_NULLABLE);
+  }
   return null;
+}
+
+/**
+ * Sets one field. A null is stored (and so echoed) for a nullable field; `truncation: null` goes
+ * back to the default, which the real server does not list; any other null changes nothing
+ * (assumed: the real answer to e.g. `instructions: null` is not documented).
+ */
+function setField(target: Record<string, unknown>, key: string, value: unknown, nullable: Set<string>): void {
+  if (value !== null || nullable.has(key)) target[key] = value;
+  else if (key === 'truncation') delete target[key];
 }

@@ -2,6 +2,9 @@
 // The schema is a copy of shared/protocol/realtime-ga-events.schema.json kept in ../schema, so
 // the package reads nothing outside itself at run time. Client events are checked against the
 // def of their own `type` (x-clientEvents) so errors name the offending field, not a union.
+// Both directions are judged with null-valued properties dropped: the real server sends nulls
+// for unset fields and takes them back (PROTOCOL.md §3 serverNullPolicy); a null that leaves a
+// required field empty is still refused.
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -58,16 +61,22 @@ export function checkClientEvent(event: unknown): ClientEventIssue | null {
     };
   }
   const fn = getValidator(defName);
-  if (fn(event)) return null;
-  return issueFromAjv(fn.errors ?? []);
+  // A null means "not given" to the shape check (session.created holds nulls a client may echo
+  // back, e.g. audio.input.noise_reduction); session.ts gives the documented nulls their meaning.
+  if (fn(dropNulls(event))) return null;
+  return issueFromAjv(fn.errors ?? [], event);
 }
 
-function issueFromAjv(errors: ErrorObject[]): ClientEventIssue {
+function issueFromAjv(errors: ErrorObject[], event: unknown): ClientEventIssue {
   const err = errors[0];
   const path = err ? err.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
   if (err?.keyword === 'required') {
     const missing = (err.params as { missingProperty: string }).missingProperty;
     const param = path ? `${path}.${missing}` : missing;
+    if (valueAt(event, param) === null) {
+      // Assumed wording (the real one is not documented): a required field sent as null.
+      return { code: 'invalid_value', message: `Invalid value at '${param}': expected a value, got null.`, param };
+    }
     return { code: 'missing_required_parameter', message: `Missing required parameter: '${param}'.`, param };
   }
   const param = path || null;
@@ -76,6 +85,16 @@ function issueFromAjv(errors: ErrorObject[]): ClientEventIssue {
     message: `Invalid value at '${param ?? '(root)'}': ${err?.message ?? 'does not match the GA schema'}.`,
     param,
   };
+}
+
+/** The value at a dotted path of the ajv instance path (array indexes included), or undefined. */
+function valueAt(value: unknown, path: string): unknown {
+  let at: unknown = value;
+  for (const key of path.split('.')) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 /** Drops null-valued properties recursively (the schema's x-source.serverNullPolicy). */
