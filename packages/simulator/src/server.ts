@@ -28,6 +28,8 @@ export interface ConnectionInfo {
   refused: 'missing_api_key' | 'invalid_api_key' | 'beta_api_shape_disabled' | null;
   /** Every client frame received on this connection, parsed (or the raw string if not JSON). */
   received: unknown[];
+  /** How the socket ended, once it has (1006 when the TCP connection dropped without a close frame). */
+  closed: { code: number; reason: string } | null;
 }
 
 /** Options of startSimulator. */
@@ -99,7 +101,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         : !apiKey ? 'missing_api_key'
           : options.apiKeys && !options.apiKeys.includes(apiKey) ? 'invalid_api_key' : null,
       received: [],
+      closed: null,
     };
+    ws.on('close', (code: number, reason: Buffer) => { info.closed = { code, reason: reason.toString() }; });
     connections.push(info);
     options.onConnection?.(info);
     const record = (dir: 'in' | 'out', data: string): void => {
