@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientEventErrors } from '../helpers/schema.js';
 import { waitFor } from '../helpers/ws-server.js';
-import { freePort } from './harness.js';
+import { freePort, removeTempDirs } from './harness.js';
 import {
   AFTER_TOOL_REPLY, PLAYED_MS, SCENARIOS, TOOL_OUTPUT, conformanceTone,
   type ConformanceConfig, type ConformanceReport, type ScenarioName, type ScenarioResult,
@@ -86,7 +86,10 @@ export function describeConformance(spec: RuntimeSpec): void {
       const unreachableUrl = `ws://127.0.0.1:${await freePort()}/v1/realtime?model=gpt-realtime`;
       report = await spec.run({ url: sim.url, unreachableUrl, apiKey: spec.apiKey, badApiKey: spec.badApiKey });
     });
-    afterAll(() => sim?.close());
+    afterAll(async () => {
+      await sim?.close();
+      removeTempDirs();
+    });
 
     const connections = (name: ScenarioName) => sim.connections.filter((c) => c.url.endsWith(`scenario=${name}`));
     /** The scenario's report, failing with its own error when it did not complete. */

@@ -2,13 +2,12 @@
 // (its real package.json, with a stub module per dist file naming itself) is installed in a temp
 // project, and each runtime's own resolver is asked which entry it loads: Node, Bun and Deno
 // import it; esbuild resolves it with the browser's and Workers bundlers' conditions.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { findRuntime, runChild } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRuntime, makeTempDir, removeTempDirs, runChild } from './harness.js';
 
 const clientDir = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(clientDir, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, any>>; sideEffects: boolean };
@@ -19,7 +18,7 @@ let project: string;
 
 /** A project with the package installed: every dist file referenced by `exports` exports its own name. */
 function installStubPackage(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'open-realtime-exports-'));
+  const dir = makeTempDir('open-realtime-exports-');
   const installed = join(dir, 'node_modules', '@open-realtime', 'client');
   const targets = Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry).filter((v) => typeof v === 'string')));
   for (const target of targets.filter((t) => t.startsWith('./dist/') && t.endsWith('.js'))) {
@@ -41,6 +40,7 @@ async function bundledEntry(options: BuildOptions): Promise<string> {
 beforeAll(() => {
   project = installStubPackage();
 });
+afterAll(removeTempDirs);
 
 describe('export conditions', () => {
   it('lists types first, the runtimes before browser and node, default last, each with a source twin', () => {

@@ -3,7 +3,7 @@
 // conditions to src/), finds a runtime binary that arrived through its npm package's optional
 // platform dependency, and runs a child process with a bound, killing it by its own pid.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,26 @@ import { build, type BuildOptions } from 'esbuild';
 import type { ConformanceReport } from './scenarios.js';
 
 const clientDir = fileURLToPath(new URL('../..', import.meta.url));
+const tempDirs: string[] = [];
+
+/** A fresh temp directory, removed by removeTempDirs(). */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every temp directory this process made (bundles, configs, stub projects). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /**
  * Bundles `runners/<runner>.ts` with the library imported by its package name, as a user's code
  * imports it, under the given esbuild options (conditions); returns the bundle's path.
  */
 export async function bundleRunner(runner: string, options: BuildOptions): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'open-realtime-conformance-'));
+  const dir = makeTempDir('open-realtime-conformance-');
   const outfile = join(dir, `${runner}.mjs`);
   const contents = `import * as lib from '@open-realtime/client';\nimport { start } from './runners/${runner}.js';\nexport default start(lib);\n`;
   await build({
