@@ -3,13 +3,14 @@
 // loopback network and OPENAI_API_KEY env access. A second run without env access checks that
 // the missing permission makes connect() refuse plainly instead of crashing or prompting.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KEYS, describeConformance } from './contract.js';
-import { bundleRunner, findRuntime, parseReport, runChild } from './harness.js';
+import { bundleRunner, findRuntime, parseReport, removeTempDirs, runChild } from './harness.js';
 import type { ConformanceConfig } from './scenarios.js';
 
 const deno = findRuntime('deno');
 const DENO_ENV = { OPENAI_API_KEY: KEYS.environment, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' };
+afterAll(removeTempDirs);
 
 async function bundle(): Promise<string> {
   const file = await bundleRunner('cli', { platform: 'neutral', mainFields: ['module', 'main'], conditions: ['deno', 'node'] });
