@@ -1,5 +1,5 @@
-// The published packages as a user gets them: `npm pack` builds and packs @open-realtime/client
-// and @open-realtime/simulator (prepack runs tsc), publint and arethetypeswrong report nothing,
+// The published packages as a user gets them: @open-realtime/client and @open-realtime/simulator
+// are built (tsc) and packed with npm, publint and arethetypeswrong report nothing on the tarballs,
 // and the tarballs installed with npm into a fresh project outside the workspace (os.tmpdir(),
 // dependencies from the registry) work there: plain Node, the simulator's bin, strict TypeScript
 // (bundler and nodenext) and a Vite production build. Fixtures live in fixtures/consumer/.
@@ -31,9 +31,11 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
   }
 }
 
-/** `npm pack` (its prepack script builds dist/ first) into `dest`; returns the tarball's path. */
-async function pack(dir: string, dest: string): Promise<string> {
-  const out = await run('npm', ['pack', '--json', '--pack-destination', dest], dir);
+/** Builds a package (tsc to dist/) and packs it with npm into `dest`; returns the tarball's path. */
+async function buildAndPack(dir: string, dest: string): Promise<string> {
+  await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], dir);
+  // The build just ran; --ignore-scripts skips prepack's second one.
+  const out = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest], dir);
   const [packed] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string }>;
   return join(dest, packed!.filename);
 }
@@ -43,7 +45,7 @@ const project = join(work, 'consumer');
 const tarballs = { client: '', simulator: '' };
 
 beforeAll(async () => {
-  [tarballs.client, tarballs.simulator] = await Promise.all([pack(PACKAGES.client, work), pack(PACKAGES.simulator, work)]);
+  [tarballs.client, tarballs.simulator] = await Promise.all([buildAndPack(PACKAGES.client, work), buildAndPack(PACKAGES.simulator, work)]);
   cpSync(here('fixtures/consumer'), project, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // The same ranges the workspace tests with; the packages' own dependencies come with them.
