@@ -5,7 +5,11 @@
 //    so the real key never reaches the browser.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin, ViteDevServer } from 'vite';
-import { startSimulator, type Simulator, type SimulatorScript } from '@open-realtime/simulator';
+// The workspace's simulator source, not '@open-realtime/simulator': Vite loads this file with the
+// config, and its config loader resolves packages without custom conditions, so the package name
+// would need a build of packages/simulator first. A project outside the workspace imports the
+// installed '@open-realtime/simulator' (built JavaScript) instead.
+import { startSimulator, type Simulator, type SimulatorScript } from '../../packages/simulator/src/index.ts';
 
 export const REAL_URL = 'wss://api.openai.com/v1/realtime?model=gpt-realtime';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';

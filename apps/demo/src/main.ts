@@ -318,7 +318,7 @@ async function connect(): Promise<void> {
     p.on('position', ({ itemId, ms }) => { const r = row(itemId); r.playedMs = Math.max(r.playedMs, ms); renderTimeline(); });
     p.on('level', ({ rms }) => { ui.outLevel.value = Math.min(1, rms * 4); });
 
-    const m = new OpenAIRealtimeWebSocketModel({ createWebSocket: loggingSocket as never });
+    const m = new OpenAIRealtimeWebSocketModel({ createWebSocket: loggingSocket });
     model = m;
     m.on('connection_status', ({ status }) => {
       if (m !== model) return;

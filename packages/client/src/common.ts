@@ -7,8 +7,11 @@ export type { RealtimeErrorInfo, RealtimeItem, RealtimeModelEvent, RealtimeModel
 export { parseServerEvent } from './core/parse.js';
 export type { ParseResult } from './core/parse.js';
 export type { RealtimeSendEvent, ToolCallRef, UserContentPart, UserInput } from './core/send.js';
-export { DEFAULT_MODEL, buildInitialSessionPayload, buildSessionConfig } from './core/session-config.js';
-export type { RealtimeModelSettings } from './core/session-config.js';
+export { DEFAULT_MODEL, buildInitialSessionPayload, buildSessionConfig, setZodToJsonSchema } from './core/session-config.js';
+export type {
+  AudioFormatInput, JSONSchema, RealtimeHandoff, RealtimeModelSettings, RealtimeTool, SessionConfig, SessionTool,
+  TracingConfig, TurnDetectionInput, Voice, ZodSchema, ZodToJsonSchema,
+} from './core/session-config.js';
 export { ManualPlaybackTracker } from './core/tracker.js';
 export type { AudioFormat, AudioFormatLike, CreateWebSocket, CreateWebSocketOptions, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
 export type { InterruptOptions } from './core/interrupt.js';

@@ -171,14 +171,21 @@ export function normalizeTurnDetection<T>(value: T): T {
   return out as T;
 }
 
+/**
+ * A zod → JSON Schema converter such as zod's own `z.toJSONSchema`. Its parameter is `never` so
+ * that zod's overloaded, precisely typed function is accepted under `strict` without a cast.
+ */
+export type ZodToJsonSchema = (schema: never) => unknown;
+
 let injectedConverter: ((schema: unknown) => unknown) | undefined;
 
 /**
  * Installs a zod → JSON Schema converter, for schemas that carry no export of their own
- * (e.g. zod/mini): `setZodToJsonSchema(z.toJSONSchema)`. Pass `undefined` to remove it.
+ * (zod/mini): `import * as z from 'zod/mini'; setZodToJsonSchema(z.toJSONSchema)`. It applies to
+ * every model in the process; pass `undefined` to remove it.
  */
-export function setZodToJsonSchema(fn: ((schema: unknown) => unknown) | undefined): void {
-  injectedConverter = fn;
+export function setZodToJsonSchema(fn: ZodToJsonSchema | undefined): void {
+  injectedConverter = fn as ((schema: unknown) => unknown) | undefined;
 }
 
 type StandardJson = { jsonSchema?: { input?: (o: { target: string }) => unknown } };
@@ -200,7 +207,8 @@ function toParametersSchema(tool: RealtimeTool): unknown {
   else {
     throw new RealtimeUserError(
       'invalid_tool',
-      `Tool '${tool.name}' has a zod schema without a JSON Schema export; call setZodToJsonSchema(z.toJSONSchema) first.`,
+      `Tool '${tool.name}' has a zod schema without a JSON Schema export (zod/mini); call ` +
+        "setZodToJsonSchema(z.toJSONSchema) once first (import { setZodToJsonSchema } from '@open-realtime/client').",
     );
   }
   if (isMapping(out) && '$schema' in out) {

@@ -80,7 +80,19 @@ export interface PlaybackTracker {
   getState(): PlaybackState;
 }
 
-/** The WHATWG WebSocket subset that both the browser's WebSocket and `ws` implement. */
+/**
+ * A listener parameter that is checked bivariantly (method syntax), so a socket's own listener
+ * types (DOM `MessageEvent`, `ws`'s `WebSocket.MessageEvent`) and callers' narrower listeners
+ * both fit without casts under `strict`.
+ */
+type SocketListener<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
+/**
+ * The WHATWG WebSocket subset that both the browser's WebSocket and `ws` implement: either one,
+ * returned from a `createWebSocket` option, type-checks as this under `strict` with no cast.
+ * Each event type has its own overload (add and remove alike) so that a socket's generic
+ * `addEventListener<K>` is matched per type rather than against a union of events.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
@@ -89,7 +101,10 @@ export interface WebSocketLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
   addEventListener(type: 'error', listener: (event: unknown) => void): void;
-  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: never) => void): void;
+  removeEventListener(type: 'open', listener: SocketListener<unknown>): void;
+  removeEventListener(type: 'message', listener: SocketListener<{ data: unknown }>): void;
+  removeEventListener(type: 'close', listener: SocketListener<{ code: number; reason: string }>): void;
+  removeEventListener(type: 'error', listener: SocketListener<unknown>): void;
 }
 
 /** What a WebSocket factory receives: the final URL, subprotocols and handshake headers. */
