@@ -70,7 +70,9 @@ function scriptFor(info: ConnectionInfo): Obj {
 const sortClosedFirst = (exceptions: Obj[]): Obj[] => [...exceptions.filter((e) => e.code === 'connection_closed'), ...exceptions.filter((e) => e.code !== 'connection_closed')];
 
 /** Model events other than deltas, in order. */
-const milestones = (result: ScenarioResult) => result.events.filter((e) => !/delta|^audio$/.test(e));
+// latency and heard_transcript come from the wall-clock estimate here (no player): timing-dependent,
+// so they are left to the core tests.
+const milestones = (result: ScenarioResult) => result.events.filter((e) => !/delta|^audio$|^latency|^heard_transcript/.test(e));
 
 /** Defines the conformance suite of one runtime. */
 export function describeConformance(spec: RuntimeSpec): void {
@@ -182,7 +184,8 @@ export function describeConformance(spec: RuntimeSpec): void {
       const itemId = r.data.audioItem as string;
       expect(itemId).toMatch(/^item_/);
       const sent = only('interrupt').received.filter((f) => f.type === 'conversation.item.truncate' || f.type === 'response.cancel');
-      expect(sent).toEqual([{ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: PLAYED_MS }]);
+      // interrupt() also cancels the running response, even with interrupt_response on.
+      expect(sent).toEqual([{ type: 'conversation.item.truncate', item_id: itemId, content_index: 0, audio_end_ms: PLAYED_MS }, { type: 'response.cancel' }]);
       expect(r.data.interrupted).toEqual([{ type: 'audio_interrupted', itemId, contentIndex: 0 }]);
       expect(r.data.truncated).toMatchObject({ type: 'conversation.item.truncated', item_id: itemId, content_index: 0, audio_end_ms: PLAYED_MS });
     });

@@ -232,8 +232,9 @@ const SCENARIO_RUNS: Record<ScenarioName, (ctx: Ctx) => Promise<Obj>> = {
     };
   },
   async interrupt(ctx) {
-    // interrupt_response: the server cancels on speech itself, so an explicit interrupt sends only
-    // the truncate. It fires at audio_done: the item is complete, deterministic on every runtime.
+    // interrupt_response: the server cancels on speech by itself, but a button press is not speech:
+    // interrupt() sends the truncate and response.cancel. It fires at audio_done: the item is
+    // complete, deterministic on every runtime.
     const tracker = new ctx.lib.ManualPlaybackTracker();
     const s = await ctx.open({ initialModelSettings: { turnDetection: { type: 'server_vad', interruptResponse: true } }, playbackTracker: tracker });
     await s.ready();
