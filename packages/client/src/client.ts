@@ -10,7 +10,7 @@ import type { RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType }
 import { parseServerEvent } from './core/parse.js';
 import { noteSilenced, playbackStep } from './core/playback.js';
 import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
-import { type RealtimeSendEvent, type UserInput, planSend } from './core/send.js';
+import { type RealtimeSendEvent, type UserInput, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
 import type { AudioPlayer, CreateWebSocket, PlaybackState, PlaybackTracker, PlayerCommand, WebSocketLike } from './core/types.js';
@@ -369,7 +369,7 @@ export class RealtimeWebSocketModelBase {
     const socket = this.#socket;
     try {
       if (!socket || socket.readyState !== OPEN) throw new RealtimeProtocolError('send_failed', `Socket is not open; ${event.type} was not sent`);
-      socket.send(JSON.stringify(event));
+      socket.send(serializeClientEvent(event));
     } catch (error) {
       this.#emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
     }
