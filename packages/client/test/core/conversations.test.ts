@@ -70,7 +70,7 @@ class RefPlayer {
   }
 
   /** What is audible: the item being heard (not yet to its end) then the queued ones. */
-  audible(): Array<{ itemId: string; heard: number; ms: number }> {
+  audible(): RefPlayer["queue"] {
     return this.queue.filter((i) => i.heard < i.ms || !i.done);
   }
 }
