@@ -98,7 +98,7 @@ function runConversation(seed: number): { steps: number; truncates: number; barg
   const serverCancels = rand() < 0.5;
   let now = 0;
   let responseCounter = 0;
-  let running: ServerResponse | null = null;
+  let running = null as ServerResponse | null; // (assigned in closures: no narrowing to null)
   let createsWanted = 0; // response.create sent by the client, not yet answered
   const received = new Map<string, number>(); // client-side received ms per item
   const interruptedResponses = new Set<string>();
