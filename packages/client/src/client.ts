@@ -1,30 +1,41 @@
-// The only glue (STYLE.md): an eventemitter3 surface over a transport, the sans-I/O core and an
-// audio output (a player the model drives, or the seed's playback tracker). Frames go to the
-// parser then the core with the clock and the latest playback reading as values; what the core
-// returns is written, played and emitted. Nothing received throws; a throwing listener is
-// reported and never stops the others.
-import { EventEmitter } from 'eventemitter3';
+// The only glue (STYLE.md): the public model over a transport, the sans-I/O core, the audio output
+// (output.ts) and the listeners (listener-hub.ts). Frames go to the parser then the core with the
+// clock and the latest playback reading as values; what the core returns is written (through the
+// backpressure queue), played and emitted. Nothing received throws. The network is not trusted:
+// the handshake has a deadline, a silent socket is detected, every turn ends when the socket does,
+// and with `reconnect` the conversation continues on a new session (README "The network").
 import { RealtimeProtocolError, RealtimeUserError } from './core/errors.js';
-import { type AudioItemSnapshot, estimatePlayback, snapshotItems } from './core/ledger.js';
-import type { RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType } from './core/model-events.js';
+import { audioLengthMs } from './audio/pcm.js';
+import { endConnection, type DisconnectReason } from './core/connection.js';
+import { type History, createHistory, replayItems } from './core/history.js';
+import { type AudioItemSnapshot, estimatePlayback, headItem, snapshotItems } from './core/ledger.js';
+import type { DisconnectInfo, RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType, SendQueueStats } from './core/model-events.js';
 import { parseServerEvent } from './core/parse.js';
 import { noteSilenced, playbackStep } from './core/playback.js';
 import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
 import { type RealtimeSendEvent, type UserInput, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
-import type { AudioPlayer, CreateWebSocket, PlaybackState, PlaybackTracker, PlayerCommand, WebSocketLike } from './core/types.js';
+import type { AudioPlayer, CreateWebSocket, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
+import { type KeepAliveOptions, startKeepAlive } from './keepalive.js';
+import { ListenerHub, type RealtimeModelListener } from './listener-hub.js';
+import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closedDuringConnect, openSocket, releaseSocket } from './open-socket.js';
+import { OutputBridge } from './output.js';
+import { type ReconnectOptions, backoffDelay, queuePendingSend, reconnectSchedule } from './reconnect.js';
+import { SendQueue, type SendQueueOptions } from './send-queue.js';
 import type { Transport } from './transport/types.js';
+
+export type { RealtimeModelListener } from './listener-hub.js';
 
 /** Options of the model's constructor. */
 export interface RealtimeModelOptions {
   /** Opens the socket; defaults to the runtime's (native WebSocket in browsers, `ws` in Node). */
   createWebSocket?: CreateWebSocket;
-  /** Monotonic clock in ms for the default playback estimate (default `performance.now`). */
+  /** Monotonic clock in ms for the playback estimate and latencies (default `performance.now`). */
   clock?: () => number;
 }
 
-/** Options of `connect` (seed-behaviour.md §7). */
+/** Options of `connect` (seed-behaviour.md §7, plus the network options of README "The network"). */
 export interface RealtimeConnectOptions {
   apiKey?: string | (() => string | Promise<string>);
   url?: string;
@@ -37,14 +48,19 @@ export interface RealtimeConnectOptions {
   playbackTracker?: PlaybackTracker;
   /** Allow a non-ephemeral key in a browser (it is visible to anyone using the page). */
   dangerouslyAllowApiKeyInBrowser?: boolean;
+  /** Handshake deadline (ms); default 10,000. */
+  connectTimeoutMs?: number;
+  /** Send backpressure limits. */
+  sendQueue?: SendQueueOptions;
+  /** Ping/pong dead-connection detection where the socket can ping (`ws`); `false` turns it off. */
+  keepAlive?: KeepAliveOptions | false;
+  /** Reconnect after a drop and continue the conversation; off unless set. */
+  reconnect?: boolean | ReconnectOptions;
+  /** How long before the session expires `session_expiring` fires (ms); default 60,000. */
+  sessionExpiryWarningMs?: number;
 }
 
-/** A seed-style listener receiving every event. */
-export interface RealtimeModelListener {
-  onEvent(event: RealtimeModelEvent): void | Promise<void>;
-}
-
-const OPEN = 1;
+type Phase = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Shared implementation; the runtime entry points bind the default transport. */
 export class RealtimeWebSocketModelBase {
@@ -53,15 +69,21 @@ export class RealtimeWebSocketModelBase {
   readonly #transport: Transport;
   readonly #createWebSocket: CreateWebSocket;
   readonly #clock: () => number;
-  readonly #emitter = new EventEmitter();
-  readonly #listeners: RealtimeModelListener[] = [];
+  readonly #hub = new ListenerHub();
+  readonly #output = new OutputBridge((error, context) => this.#fail(error, context), () => this.#onPlayback());
   #socket: WebSocketLike | null = null;
+  #queue: SendQueue | null = null;
   #state: CoreState | null = null;
-  #tracker: PlaybackTracker | null = null;
-  #player: AudioPlayer | null = null;
-  #unsubscribePlayer: (() => void) | null = null;
-  #phase: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
-  #reportingListenerError = false;
+  #phase: Phase = 'idle';
+  #options: RealtimeConnectOptions = {};
+  #settings: RealtimeModelSettings = {};
+  #history: History = createHistory();
+  #abort: ConnectAbort | null = null;
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #stopKeepAlive: () => void = () => {};
+  #pending: RealtimeSendEvent[] = [];
+  readonly #dropped = { frames: 0, ms: 0 };
+  #renewWhenQuiet = false;
   /** Reused for every received frame: the receive path allocates no context per frame. */
   readonly #receiveContext: ReceiveContext = { now: 0, playback: null };
 
@@ -73,52 +95,24 @@ export class RealtimeWebSocketModelBase {
 
   /** Opens the socket, then sends the initial `session.update`. Rejects on misuse or failure. */
   async connect(options: RealtimeConnectOptions = {}): Promise<void> {
-    if (this.#phase === 'connecting' || this.#phase === 'open') throw new RealtimeUserError('already_connected', 'Already connected');
+    if (this.#phase === 'connecting' || this.#phase === 'open' || this.#phase === 'reconnecting') throw new RealtimeUserError('already_connected', 'Already connected');
+    const settings = options.initialModelSettings ?? {};
+    if (options.callId && settings.modelName) {
+      throw new RealtimeUserError('call_id_with_model_name', 'Cannot specify both `callId` and `modelName` when attaching to an existing realtime call.');
+    }
+    const model = settings.modelName ?? this.model;
+    buildSessionUpdate(settings, { model, callId: options.callId || null }); // refuse bad settings before any socket
+    this.#output.set(options.player ?? this.#output.player, options.playbackTracker ?? null);
+    this.#options = options;
+    this.#settings = { ...settings };
+    this.#history = createHistory();
+    this.#dropped.frames = 0;
+    this.#dropped.ms = 0;
     this.#phase = 'connecting';
-    const previousModel = this.model;
+    this.#emit({ type: 'connection_status', status: 'connecting' });
     try {
-      const settings = options.initialModelSettings ?? {};
-      const callId = options.callId || null;
-      if (callId && settings.modelName) {
-        throw new RealtimeUserError('call_id_with_model_name', 'Cannot specify both `callId` and `modelName` when attaching to an existing realtime call.');
-      }
-      if (settings.modelName) this.model = settings.modelName;
-      const sessionUpdate = buildSessionUpdate(settings, { model: this.model, callId });
-      const apiKey = (await resolveApiKey(options.apiKey)) ?? this.#transport.environmentApiKey();
-      const handshake = this.#transport.authenticate({
-        apiKey,
-        headers: options.headers,
-        dangerouslyAllowApiKeyInBrowser: options.dangerouslyAllowApiKeyInBrowser === true,
-      });
-      const url = options.url ?? defaultUrl(this.model, callId);
-      const state = createCoreState(this.model, callId);
-      state.tracingUpdate = buildTracingUpdate('tracing' in settings ? settings.tracing : undefined, this.model) as ClientEvent | null;
-      this.#setOutputs(options.player, options.playbackTracker ?? null);
-      this.#emit({ type: 'connection_status', status: 'connecting' });
-      const socket = await this.#createWebSocket({ url, ...handshake });
-      // The server speaks first (session.created) and `ws` can deliver that frame in the same
-      // tick as `open`, before this function resumes: hold early frames until we are attached.
-      const early: unknown[] = [];
-      const hold = (event: { data: unknown }) => void early.push(event.data);
-      socket.addEventListener('message', hold);
-      try {
-        await waitForOpen(socket);
-      } finally {
-        socket.removeEventListener('message', hold as (event: never) => void);
-      }
-      if (this.#phase !== 'connecting') {
-        socket.close(1000, 'closed during connect');
-        throw new RealtimeUserError('closed', 'close() was called while connecting');
-      }
-      this.#socket = socket;
-      this.#state = state;
-      this.#attach(socket);
-      this.#phase = 'open';
-      this.#emit({ type: 'connection_status', status: 'connected' });
-      this.#write(sessionUpdate as ClientEvent);
-      for (const data of early) if (this.#socket === socket) this.#receive(data);
+      await this.#open(model);
     } catch (error) {
-      this.model = previousModel;
       if (this.#phase === 'connecting') {
         this.#phase = 'idle';
         this.#emit({ type: 'connection_status', status: 'disconnected' });
@@ -127,9 +121,56 @@ export class RealtimeWebSocketModelBase {
     }
   }
 
+  /** Opens a socket for the current options and settings; the phase must be connecting or reconnecting. */
+  async #open(model: string): Promise<void> {
+    const options = this.#options;
+    const callId = options.callId || null;
+    const sessionUpdate = buildSessionUpdate(this.#settings, { model, callId });
+    const apiKey = (await resolveApiKey(options.apiKey)) ?? this.#transport.environmentApiKey();
+    const handshake = this.#transport.authenticate({ apiKey, headers: options.headers, dangerouslyAllowApiKeyInBrowser: options.dangerouslyAllowApiKeyInBrowser === true });
+    const url = options.url ?? defaultUrl(model, callId);
+    const abort: ConnectAbort = (this.#abort = { aborted: null, onAbort: null });
+    const { socket, early } = await openSocket(this.#createWebSocket, { url, ...handshake }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, abort);
+    if (this.#abort !== abort || abort.aborted) {
+      releaseSocket(socket);
+      throw abort.aborted ?? closedDuringConnect();
+    }
+    this.#abort = null;
+    const state = createCoreState(model, callId);
+    state.history = this.#history;
+    state.tracingUpdate = buildTracingUpdate('tracing' in this.#settings ? this.#settings.tracing : undefined, model) as ClientEvent | null;
+    this.model = model;
+    this.#socket = socket;
+    this.#state = state;
+    this.#queue = new SendQueue(socket, options.sendQueue ?? {}, this.#dropped, (stats) => this.#emit({ type: 'backpressure', active: stats.backpressured, ...stats }));
+    this.#attach(socket);
+    if (options.keepAlive !== false) this.#stopKeepAlive = startKeepAlive(socket, options.keepAlive ?? {}, () => this.#fail(new RealtimeProtocolError('connection_closed', 'No pong within the keepalive deadline: the connection is dead'), 'Keepalive'));
+    this.#phase = 'open';
+    this.#emit({ type: 'connection_status', status: 'connected' });
+    this.#write(sessionUpdate as ClientEvent);
+    for (const data of early) if (this.#socket === socket) this.#receive(data);
+  }
+
   /** Adds a listener that receives every event; adding the same listener again keeps one copy. */
   addListener(listener: RealtimeModelListener): void {
-    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+    this.#hub.add(listener);
+  }
+
+  /** Removes a listener added with `addListener`. */
+  removeListener(listener: RealtimeModelListener): void {
+    this.#hub.remove(listener);
+  }
+
+  /** Subscribes to one event type. */
+  on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
+    this.#hub.on(type, handler);
+    return this;
+  }
+
+  /** Unsubscribes a handler added with `on`. */
+  off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
+    this.#hub.off(type, handler);
+    return this;
   }
 
   /**
@@ -138,9 +179,10 @@ export class RealtimeWebSocketModelBase {
    * and latency. Works before or after `connect`. Returns `detach()`.
    */
   attachPlayer(player: AudioPlayer): () => void {
-    this.#setOutputs(player, this.#tracker);
+    this.#output.set(player, this.#output.tracker);
+    if (this.#state) this.#output.run([{ op: 'format', format: this.#state.audioFormat }]);
     return () => {
-      if (this.#player === player) this.#setOutputs(undefined, this.#tracker === (player as unknown) ? null : this.#tracker);
+      if (this.#output.player === player) this.#output.set(null, this.#output.tracker);
     };
   }
 
@@ -149,32 +191,39 @@ export class RealtimeWebSocketModelBase {
     return this.#state ? snapshotItems(this.#state.ledger) : [];
   }
 
-  /** Removes a listener added with `addListener`. */
-  removeListener(listener: RealtimeModelListener): void {
-    const index = this.#listeners.indexOf(listener);
-    if (index >= 0) this.#listeners.splice(index, 1);
+  /** The send queue's counters (backpressure, queued and dropped audio). */
+  getSendQueue(): SendQueueStats {
+    const empty = { backpressured: false, bufferedAmount: 0, queuedFrames: 0, queuedAudioMs: 0 };
+    return { ...(this.#queue?.stats() ?? empty), droppedAudioFrames: this.#dropped.frames, droppedAudioMs: this.#dropped.ms };
   }
 
-  /** Subscribes to one event type. */
-  on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
-    this.#emitter.on(type, handler as (event: unknown) => void);
-    return this;
-  }
-
-  /** Unsubscribes a handler added with `on`. */
-  off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
-    this.#emitter.off(type, handler as (event: unknown) => void);
-    return this;
-  }
-
-  /** Sends one event; rejects with RealtimeUserError before `connect`, after `close`, or on misuse. */
+  /**
+   * Sends one event; rejects with RealtimeUserError before `connect`, after `close`, or on misuse.
+   * While reconnecting, text and control sends wait (bounded) and audio is dropped and counted.
+   */
   async sendEvent(event: RealtimeSendEvent): Promise<void> {
+    if (this.#phase === 'reconnecting') return this.#sendWhileReconnecting(event);
     const state = this.#state;
     if (this.#phase !== 'open' || !state) {
       throw new RealtimeUserError(this.#phase === 'closed' ? 'closed' : 'not_connected', `Cannot send ${String(event?.type)}: the model is ${this.#phase === 'closed' ? 'closed' : 'not connected'}`);
     }
-    const playback = event?.type === 'interrupt' ? this.#reading() : null;
-    this.#apply(planSend(state, event, playback, this.#clock()));
+    const playback = event?.type === 'interrupt' ? this.#output.reading() : null;
+    const step = planSend(state, event, playback, this.#clock());
+    if (event.type === 'session_update') this.#settings = { ...this.#settings, ...event.sessionSettings };
+    this.#apply(step);
+  }
+
+  #sendWhileReconnecting(event: RealtimeSendEvent): void {
+    if (event?.type === 'audio') {
+      const bytes = event.audio instanceof Uint8Array ? event.audio.byteLength : event.audio.byteLength;
+      this.#dropped.frames++;
+      this.#dropped.ms += audioLengthMs(this.#state?.audioFormat ?? null, bytes);
+    } else if (event?.type === 'session_update') {
+      buildSessionUpdate(event.sessionSettings ?? {}, { model: this.model, callId: this.#options.callId || null });
+      this.#settings = { ...this.#settings, ...event.sessionSettings }; // replayed with the session
+    } else if (event?.type !== 'interrupt') {
+      queuePendingSend(this.#pending, event); // the output was already stopped when the socket dropped
+    }
   }
 
   /** Sends a user message (text or text/image parts) and asks for a response. */
@@ -199,76 +248,38 @@ export class RealtimeWebSocketModelBase {
     return this.sendEvent({ type: 'interrupt', ...options, ...(cancelByDefault ? { forceResponseCancel: true } : {}) });
   }
 
-  /** Sends a `session.update` built from settings. */
+  /** Sends a `session.update` built from settings (and keeps them for a reconnect). */
   updateSession(sessionSettings: RealtimeModelSettings): Promise<void> {
     return this.sendEvent({ type: 'session_update', sessionSettings });
   }
 
   /** The playback position the model would use for a truncate now. */
   getPlaybackState(): PlaybackState {
-    const reading = this.#reading();
+    const reading = this.#output.reading();
     if (reading) return reading;
     return this.#state ? estimatePlayback(this.#state.ledger, this.#clock()) : { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
   }
 
-  /** Closes the socket; idempotent. */
+  /**
+   * Closes the connection; idempotent. A pending connect rejects at once; a running turn ends
+   * (`turn_ended` with reason `closed`); buffered data gets a bounded time to flush, then the
+   * socket is terminated where the runtime can.
+   */
   close(): void {
-    if (this.#phase === 'idle' || this.#phase === 'closed') return;
-    const wasOpen = this.#phase === 'open';
+    const phase = this.#phase;
+    if (phase === 'idle' || phase === 'closed') return;
     this.#phase = 'closed';
+    this.#clearTimers();
+    this.#pending = [];
+    if (this.#abort) abortConnect(this.#abort, closedDuringConnect());
+    this.#abort = null;
     const socket = this.#socket;
-    this.#socket = null;
-    this.#state = null;
-    this.#stopOutput();
     if (socket) {
-      try {
-        socket.close(1000, 'client closed');
-      } catch (error) {
-        this.#emit({ type: 'exception', exception: toError(error), context: 'Error closing WebSocket' });
-      }
+      this.#endTurns('closed');
+      this.#detach();
+      closeBounded(socket);
     }
-    if (wasOpen) this.#emit({ type: 'connection_status', status: 'disconnected' });
-  }
-
-  /** Sets the player and the tracker; the player reports playback, so it also serves as tracker. */
-  #setOutputs(player: AudioPlayer | undefined, tracker: PlaybackTracker | null): void {
-    if (player && tracker && (tracker as unknown) !== player) {
-      throw new RealtimeUserError('invalid_argument', 'Pass either a player or a playbackTracker, not two different objects: a player reports playback itself.');
-    }
-    if ((player ?? null) !== this.#player) {
-      this.#unsubscribePlayer?.();
-      this.#unsubscribePlayer = null;
-      this.#player = player ?? null;
-      if (player?.onPlayback) this.#unsubscribePlayer = player.onPlayback(() => this.#onPlayback());
-      if (player && this.#state) this.#callOutput(() => player.setAudioFormat(this.#state!.audioFormat));
-    }
-    this.#tracker = (tracker as unknown) === player ? null : tracker;
-  }
-
-  /** The latest playback reading, or null when no output reports one (the core estimates). */
-  #reading(): PlaybackState | null {
-    const source = this.#player ?? this.#tracker;
-    if (!source) return null;
-    try {
-      return source.getState();
-    } catch (error) {
-      this.#emit({ type: 'exception', exception: toError(error), context: 'Playback reading failed' });
-      return null;
-    }
-  }
-
-  #onPlayback(): void {
-    const state = this.#state;
-    if (!state) return;
-    this.#apply(playbackStep(state, this.#reading(), this.#clock()));
-  }
-
-  /** On close or drop: whatever the output still plays belongs to a connection that is gone. */
-  #stopOutput(): void {
-    const state = this.#state;
-    if (!state || !this.#player) return;
-    const items = [...state.ledger.items.values()].filter((i) => i.receivedMs > 0).map(({ itemId, contentIndex }) => ({ itemId, contentIndex }));
-    if (items.length > 0) this.#callOutput(() => this.#player!.drop(items));
+    if (phase !== 'connecting') this.#emit({ type: 'connection_status', status: 'disconnected', reason: { by: 'client', code: 1000, reason: 'client closed' } });
   }
 
   #attach(socket: WebSocketLike): void {
@@ -282,6 +293,77 @@ export class RealtimeWebSocketModelBase {
       if (this.#socket !== socket) return;
       const message = (event as { message?: string })?.message ?? 'WebSocket error';
       this.#emit({ type: 'exception', exception: new RealtimeProtocolError('connection_error', message), context: 'WebSocket error' });
+    });
+  }
+
+  /** Forgets the socket and everything tied to it (queue, keepalive, core state). */
+  #detach(): void {
+    this.#stopKeepAlive();
+    this.#stopKeepAlive = () => {};
+    this.#queue?.clear();
+    this.#queue = null;
+    this.#socket = null;
+    this.#state = null;
+  }
+
+  /** Every turn of the connection ends (core/connection.ts) and the output drops what it holds. */
+  #endTurns(reason: DisconnectReason): void {
+    const state = this.#state;
+    if (state) this.#apply(endConnection(state, this.#output.reading(), this.#clock(), reason));
+  }
+
+  #lost(code: number, reason: string): void {
+    const lostResponseId = this.#state?.ongoingResponseId ?? null;
+    const renewal = this.#renewWhenQuiet && code === 1000;
+    const by = renewal ? 'client' : code === 1006 || code === 0 ? 'network' : 'server';
+    const info: DisconnectInfo = { by, code, reason };
+    this.#endTurns(renewal ? 'session_renewal' : 'connection_lost');
+    this.#detach();
+    if (code !== 1000) {
+      const error = new RealtimeProtocolError('connection_closed', `WebSocket connection closed unexpectedly (code ${code}${reason ? `: ${reason}` : ''})`, { code, reason });
+      this.#emit({ type: 'exception', exception: error, context: 'WebSocket connection closed unexpectedly' });
+    }
+    if (reconnectSchedule(this.#options.reconnect)) return this.#reconnect(1, lostResponseId, info);
+    this.#phase = 'closed';
+    this.#clearTimers();
+    this.#emit({ type: 'connection_status', status: 'disconnected', reason: info });
+  }
+
+  /** Attempt `attempt` of a reconnect after its backoff delay; replays the conversation on success. */
+  #reconnect(attempt: number, lostResponseId: string | null, info: DisconnectInfo): void {
+    const schedule = reconnectSchedule(this.#options.reconnect)!;
+    if (attempt > schedule.maxAttempts) {
+      this.#phase = 'closed';
+      const dropped = this.#pending.length;
+      this.#pending = [];
+      if (dropped > 0) this.#fail(new RealtimeProtocolError('connection_closed', `Reconnect gave up after ${schedule.maxAttempts} attempts; ${dropped} queued sends were not sent`), 'Reconnect failed');
+      this.#emit({ type: 'connection_status', status: 'disconnected', reason: info });
+      return;
+    }
+    this.#phase = 'reconnecting';
+    this.#emit({ type: 'connection_status', status: 'reconnecting', attempt, reason: info });
+    this.#after(backoffDelay(attempt, schedule), () => {
+      this.#open(this.model).then(
+        () => this.#restore(attempt, lostResponseId),
+        (error: unknown) => {
+          if (this.#phase !== 'reconnecting') return; // closed meanwhile
+          this.#fail(error, `Reconnect attempt ${attempt} failed`);
+          this.#reconnect(attempt + 1, lostResponseId, info);
+        },
+      );
+    });
+  }
+
+  /** On the new session: the conversation as items, then the sends made while down. */
+  #restore(attempt: number, lostResponseId: string | null): void {
+    const { events, lost } = replayItems(this.#history);
+    for (const event of events) this.#write(event);
+    const pending = this.#pending.splice(0);
+    for (const event of pending) this.sendEvent(event).catch((error: unknown) => this.#fail(error, `Replaying ${event.type}`));
+    this.#renewWhenQuiet = false;
+    this.#emit({
+      type: 'conversation_restored', attempt, session: true, restoredItems: events.length, lostItems: lost,
+      lostResponseId, replayedSends: pending.length, droppedAudioFrames: this.#dropped.frames,
     });
   }
 
@@ -305,118 +387,116 @@ export class RealtimeWebSocketModelBase {
     this.#emit({ type: 'raw_server_event', data: parsed.raw });
     const state = this.#state;
     if (!state) return;
+    const event = parsed.event as Record<string, unknown> & { type: string };
     let step: StepResult;
     try {
       const ctx = this.#receiveContext;
       ctx.now = this.#clock();
-      ctx.playback = DELTA_EVENTS.has((parsed.event as { type: string }).type) ? null : this.#reading();
-      step = receiveServerEvent(state, parsed.event as Record<string, unknown>, ctx);
+      ctx.playback = DELTA_EVENTS.has(event.type) ? null : this.#output.reading();
+      step = receiveServerEvent(state, event, ctx);
     } catch (error) {
       this.#emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
       return;
     }
     this.#apply(step);
+    if (event.type === 'session.created') this.#watchExpiry(event.session as { expires_at?: unknown } | undefined);
+    if (this.#renewWhenQuiet) this.#renewIfQuiet();
+  }
+
+  /** Warns before the session expires; with reconnect on, renews it at the next quiet moment. */
+  #watchExpiry(session: { expires_at?: unknown } | undefined): void {
+    const expiresAt = session?.expires_at;
+    if (typeof expiresAt !== 'number' || expiresAt <= 0) return;
+    const warnMs = this.#options.sessionExpiryWarningMs ?? 60_000;
+    const socket = this.#socket;
+    this.#after(Math.max(0, expiresAt * 1000 - Date.now() - warnMs), () => {
+      if (this.#socket !== socket) return;
+      this.#emit({ type: 'session_expiring', expiresAt, inMs: Math.max(0, expiresAt * 1000 - Date.now()) });
+      if (reconnectSchedule(this.#options.reconnect)) {
+        this.#renewWhenQuiet = true;
+        this.#renewIfQuiet();
+      }
+    });
+  }
+
+  /** Renews the session (a planned reconnect) when no response runs and nothing is audible. */
+  #renewIfQuiet(): void {
+    const state = this.#state;
+    const socket = this.#socket;
+    if (!state || !socket || state.ongoingResponse || headItem(state.ledger)) return;
+    socket.close(1000, 'session renewal'); // its close event runs the reconnect path
+  }
+
+  #onPlayback(): void {
+    const state = this.#state;
+    if (!state) return;
+    this.#apply(playbackStep(state, this.#output.reading(), this.#clock()));
+    if (this.#renewWhenQuiet) this.#renewIfQuiet();
   }
 
   #apply(step: StepResult): void {
     for (const event of step.send) this.#write(event);
-    let silencedAt: number | null = null;
-    for (const command of step.play) {
-      const at = this.#play(command);
-      if (typeof at === 'number') silencedAt = at;
-    }
-    const emit = step.emit;
+    const silencedAt = this.#output.run(step.play);
     if (step.silenceFrom) {
-      const clock = this.#player && silencedAt !== null ? 'audio' : 'estimate';
-      const extra = { send: [], emit: [] as RealtimeModelEvent[], play: [] };
+      const clock = this.#output.player && silencedAt !== null ? 'audio' : 'estimate';
+      const extra: StepResult = { send: [], emit: [], play: [] };
       noteSilenced(extra, step.silenceFrom, silencedAt ?? this.#clock(), clock);
-      emit.push(...extra.emit);
+      step.emit.push(...extra.emit);
     }
-    for (const event of emit) this.#emit(event);
-  }
-
-  /** Carries out one command of the core on the player (or the seed's tracker). */
-  #play(command: PlayerCommand): number | void {
-    const player = this.#player;
-    const tracker = this.#tracker;
-    switch (command.op) {
-      case 'append':
-        if (player) this.#callOutput(() => player.append(command.itemId, command.contentIndex, command.data, command.responseId));
-        return;
-      case 'done':
-        if (player) this.#callOutput(() => player.itemDone(command.itemId, command.contentIndex));
-        return;
-      case 'drop':
-        if (tracker && command.stop) this.#callOutput(() => tracker.onInterrupted());
-        return player ? this.#callOutput(() => player.drop(command.items)) : undefined;
-      case 'format':
-        if (player) this.#callOutput(() => player.setAudioFormat(command.format));
-        if (tracker) this.#callOutput(() => tracker.setAudioFormat(command.format));
-        return;
-    }
-  }
-
-  #callOutput<T>(call: () => T): T | undefined {
-    try {
-      return call();
-    } catch (error) {
-      this.#emit({ type: 'exception', exception: toError(error), context: 'Audio output failed' });
-      return undefined;
-    }
+    for (const event of step.emit) this.#emit(event);
   }
 
   #write(event: ClientEvent): void {
     const socket = this.#socket;
     try {
-      if (!socket || socket.readyState !== OPEN) throw new RealtimeProtocolError('send_failed', `Socket is not open; ${event.type} was not sent`);
-      socket.send(serializeClientEvent(event));
+      if (!socket || socket.readyState !== OPEN || !this.#queue) throw new RealtimeProtocolError('send_failed', `Socket is not open; ${event.type} was not sent`);
+      const audioMs = event.type === 'input_audio_buffer.append' ? audioLengthMs(this.#state?.audioFormat ?? null, ((event.audio as string).length * 3) / 4) : 0;
+      this.#queue.send(serializeClientEvent(event), audioMs);
     } catch (error) {
       this.#emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
     }
   }
 
-  #lost(code: number, reason: string): void {
-    this.#stopOutput();
-    this.#socket = null;
-    this.#state = null;
-    this.#phase = 'closed';
-    if (code !== 1000) {
-      const error = new RealtimeProtocolError('connection_closed', `WebSocket connection closed unexpectedly (code ${code}${reason ? `: ${reason}` : ''})`, { code, reason });
-      this.#emit({ type: 'exception', exception: error, context: 'WebSocket connection closed unexpectedly' });
-    }
-    this.#emit({ type: 'connection_status', status: 'disconnected' });
+  #after(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    this.#timers.add(timer);
   }
 
-  /** Delivers to every listener; a throwing or rejecting listener is reported, never propagated. */
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#renewWhenQuiet = false;
+  }
+
+  #fail(error: unknown, context: string): void {
+    this.#emit({ type: 'exception', exception: toError(error), context });
+  }
+
   #emit(event: RealtimeModelEvent): void {
-    const fail = (error: unknown) => this.#listenerFailed(error, event.type);
-    for (const listener of [...this.#listeners]) {
-      try {
-        const result = listener.onEvent(event);
-        if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).then(undefined, fail);
-      } catch (error) {
-        fail(error);
-      }
-    }
-    for (const handler of this.#emitter.listeners(event.type)) {
-      try {
-        (handler as (e: RealtimeModelEvent) => void)(event);
-      } catch (error) {
-        fail(error);
-      }
-    }
+    this.#hub.emit(event);
   }
+}
 
-  #listenerFailed(error: unknown, eventType: string): void {
-    if (this.#reportingListenerError) return; // a failing exception listener must not loop
-    this.#reportingListenerError = true;
-    try {
-      const wrapped = new RealtimeProtocolError('listener_error', `A listener of "${eventType}" threw: ${toError(error).message}`, error);
-      this.#emit({ type: 'exception', exception: wrapped, context: 'Listener error' });
-    } finally {
-      this.#reportingListenerError = false;
-    }
+const OPEN = 1;
+/** Time buffered data gets to flush on close() before the socket is terminated (ms). */
+const CLOSE_FLUSH_MS = 1000;
+
+/** close(1000), then terminate if the socket has not closed within CLOSE_FLUSH_MS (a peer that stopped reading). */
+function closeBounded(socket: WebSocketLike): void {
+  socket.addEventListener('error', () => {}); // late errors of a socket we left
+  try {
+    socket.close(1000, 'client closed');
+  } catch {
+    releaseSocket(socket);
+    return;
   }
+  const terminate = (socket as { terminate?: () => void }).terminate;
+  if (typeof terminate !== 'function') return;
+  const timer = setTimeout(() => terminate.call(socket), CLOSE_FLUSH_MS);
+  socket.addEventListener('close', () => clearTimeout(timer));
 }
 
 function defaultUrl(model: string, callId: string | null): string {
@@ -428,29 +508,6 @@ function defaultUrl(model: string, callId: string | null): string {
 async function resolveApiKey(apiKey: RealtimeConnectOptions['apiKey']): Promise<string | undefined> {
   if (typeof apiKey === 'function') return await apiKey();
   return apiKey;
-}
-
-function waitForOpen(socket: WebSocketLike): Promise<void> {
-  if (socket.readyState === OPEN) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      socket.removeEventListener('open', onOpen);
-      socket.removeEventListener('error', onError);
-      socket.removeEventListener('close', onClose);
-    };
-    const onOpen = () => (done(), resolve());
-    const onError = (event: unknown) => {
-      done();
-      reject(new RealtimeProtocolError('connection_error', `WebSocket failed to open: ${(event as { message?: string })?.message ?? 'error'}`, event));
-    };
-    const onClose = (event: { code: number; reason: string }) => {
-      done();
-      reject(new RealtimeProtocolError('connection_closed', `WebSocket closed before opening (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`, event));
-    };
-    socket.addEventListener('open', onOpen);
-    socket.addEventListener('error', onError);
-    socket.addEventListener('close', onClose);
-  });
 }
 
 function toError(error: unknown): Error {

@@ -511,17 +511,22 @@ describe('bad input from the network', () => {
     expect(exceptions).toEqual(['A listener of "turn_started" threw: async boom']);
   });
 
-  it('reports a socket dropped mid-response with its code and reason, then disconnected', async () => {
+  it('ends the running turn when the socket drops mid-response, then reports disconnected with the reason', async () => {
     const t = await connected();
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     t.socket.serverClose(1006, 'abnormal');
+    const ends = t.events.filter((e) => ['audio_interrupted', 'turn_ended', 'connection_status'].includes(e.type));
+    expect(ends).toEqual([
+      { type: 'audio_interrupted', itemId: 'item_a', contentIndex: 0 },
+      { type: 'turn_ended', responseId: 'resp_1', reason: 'connection_lost' },
+      { type: 'connection_status', status: 'disconnected', reason: { by: 'network', code: 1006, reason: 'abnormal' } },
+    ]);
     const exception = t.of("exception")[0] as unknown as { exception: { code: string; message: string }; context: string };
     expect(exception.context).toBe('WebSocket connection closed unexpectedly');
     expect(exception.exception.code).toBe('connection_closed');
     expect(exception.exception.message).toContain('1006');
     expect(exception.exception.message).toContain('abnormal');
-    expect(t.of('connection_status')).toEqual([{ type: 'connection_status', status: 'disconnected' }]);
     await expect(t.model.sendUserInput('x')).rejects.toMatchObject({ code: 'closed' });
   });
 });

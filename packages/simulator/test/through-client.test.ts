@@ -440,7 +440,9 @@ describe('fault injection through @open-realtime/client', () => {
     await expectDropped(rec, model, from);
     expect(rec.of('audio', from)).toHaveLength(3);
     expect(rec.of('turn_started', from)).toHaveLength(1);
-    expect(rec.of('turn_ended', from)).toEqual([]);
+    // Every turn ends: the dropped reply ends for the app with the reason, its audio stopped.
+    expect(rec.of('turn_ended', from)).toEqual([{ type: 'turn_ended', responseId: rec.of('turn_started', from)[0]!.responseId, reason: 'connection_lost' }]);
+    expect(rec.of('audio_interrupted', from)).toEqual([{ type: 'audio_interrupted', itemId: rec.of('audio', from)[0]!.itemId, contentIndex: 0 }]);
     expectValidWire(sim, rec);
   });
 

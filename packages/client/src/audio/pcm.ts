@@ -111,6 +111,17 @@ export function base64ToBytes(s: string): Uint8Array {
 }
 
 /**
+ * Bytes that standard padded base64 of `s` must decode to, or -1 when its length cannot be valid
+ * base64. Decoders skip characters outside the alphabet, so a decoded length below this figure
+ * means the text held some: a cheap, exact check after decoding.
+ */
+export function base64DecodedLength(s: string): number {
+  if (s.length % 4 !== 0) return -1;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return (s.length / 4) * 3 - pad;
+}
+
+/**
  * Encodes bytes as standard padded base64. Uses `Uint8Array.prototype.toBase64` when present,
  * else Node's `Buffer` (no copy), else the pure-JS codec.
  */

@@ -18,7 +18,8 @@ export type UserErrorCode =
   | 'invalid_client_event'
   | 'browser_api_key'
   | 'browser_headers'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'send_queue_full';
 
 /** Stable codes for problems coming from the remote side (never thrown). */
 export type ProtocolErrorCode =
@@ -29,6 +30,8 @@ export type ProtocolErrorCode =
   | 'invalid_event_shape'
   | 'connection_closed'
   | 'connection_error'
+  | 'connect_timeout'
+  | 'invalid_audio'
   | 'listener_error'
   | 'send_failed';
 

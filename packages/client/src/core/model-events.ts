@@ -71,6 +71,43 @@ export interface LatencyInfo {
   clock: 'audio' | 'estimate';
 }
 
+/** Why the connection ended: who ended it, the close code and reason, and the error if any. */
+export interface DisconnectInfo {
+  /** `client`: close() was called; `server`: a close frame came; `network`: the socket dropped or went silent. */
+  by: 'client' | 'server' | 'network';
+  code: number;
+  reason: string;
+}
+
+/** The send queue's state (model.getSendQueue()). */
+export interface SendQueueStats {
+  /** Above the high-water mark: audio waits in the bounded queue. */
+  backpressured: boolean;
+  /** Bytes the socket has not yet written. */
+  bufferedAmount: number;
+  queuedFrames: number;
+  queuedAudioMs: number;
+  /** Audio dropped (oldest first) because the queue held more than its limit, or while reconnecting. */
+  droppedAudioFrames: number;
+  droppedAudioMs: number;
+}
+
+/** What a reconnect restored. */
+export interface RestoreReport {
+  attempt: number;
+  /** The effective session (initial settings plus every update) was replayed. */
+  session: boolean;
+  /** Conversation items replayed, by kind. */
+  restoredItems: number;
+  /** Items that could not be replayed (older than the history kept, or a user audio turn without transcript). */
+  lostItems: number;
+  /** The reply that was in flight when the connection dropped (its unheard rest is lost). */
+  lostResponseId: string | null;
+  /** Sends queued while reconnecting and sent now; audio dropped meanwhile. */
+  replayedSends: number;
+  droppedAudioFrames: number;
+}
+
 /** Every event a model emits, discriminated by `type`. */
 export type RealtimeModelEvent =
   /** Audio to play: `data` owns its bytes (own ArrayBuffer, byteOffset 0) in every runtime. */
@@ -85,9 +122,16 @@ export type RealtimeModelEvent =
   | { type: 'input_audio_transcription_completed'; itemId: string; transcript: string }
   | { type: 'input_audio_timeout_triggered'; itemId: string; audioStartMs: number; audioEndMs: number }
   | { type: 'turn_started'; responseId: string | null }
-  | { type: 'turn_ended'; responseId: string | null }
+  /** A response ended; `reason` is set when it ended because the connection did (no response.done). */
+  | { type: 'turn_ended'; responseId: string | null; reason?: 'closed' | 'connection_lost' | 'session_renewal' }
   | { type: 'usage'; usage: RealtimeUsage }
-  | { type: 'connection_status'; status: 'connecting' | 'connected' | 'disconnected' }
+  | { type: 'connection_status'; status: 'connecting' | 'connected' | 'disconnected' | 'reconnecting'; reason?: DisconnectInfo; attempt?: number }
+  /** Send backpressure started (`active`) or ended; the counters of the send queue. */
+  | ({ type: 'backpressure'; active: boolean } & SendQueueStats)
+  /** After a reconnect: what of the conversation was restored on the new session, and what was lost. */
+  | ({ type: 'conversation_restored' } & RestoreReport)
+  /** The session expires soon (`session.created` `expires_at`); with reconnect on it is renewed. */
+  | { type: 'session_expiring'; expiresAt: number; inMs: number }
   | { type: 'error'; error: RealtimeErrorInfo }
   | { type: 'exception'; exception: Error; context: string }
   | { type: 'raw_server_event'; data: unknown }

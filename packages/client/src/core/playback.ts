@@ -4,6 +4,7 @@
 // the clock); nothing here calls out. The reading is null when the app wired no player or tracker:
 // then the ledger's wall-clock estimate stands in, and latencies say `clock: 'estimate'`.
 import { measureRate, splitHeard, updateRate } from './heard.js';
+import { noteHeardFinal } from './history.js';
 import { type LedgerItem, type TurnRecord, addBounded, isAudible, isReleasable, observePlayback, retire } from './ledger.js';
 import { type CoreState, type StepResult, emptyStep } from './state.js';
 import type { PlaybackState } from './types.js';
@@ -38,11 +39,16 @@ export function settle(state: CoreState, out: StepResult, playback: PlaybackStat
 export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem, release: boolean): void {
   if (item.reportedHeardWords < 0) return; // final already reported
   const final = release || !isAudible(item);
-  if (item.transcript === '') return; // nothing to split (yet)
+  if (item.transcript === '') {
+    // Stopped before any of its transcript arrived: the conversation holds none of it.
+    if (final && state.history && item.receivedMs > 0 && (item.phase === 'interrupted' || item.phase === 'truncated')) noteHeardFinal(state.history, item.itemId, '');
+    return; // nothing to split (yet)
+  }
   const totalMs = item.audioDone ? item.receivedMs : null;
   const split = splitHeard(item.transcript, item.heardMs, item.receivedMs, totalMs, state.ledger.msPerUnit);
   if (!final && split.words === item.reportedHeardWords) return;
   item.reportedHeardWords = final ? -1 : split.words;
+  if (final && state.history && (item.phase === 'interrupted' || item.phase === 'truncated')) noteHeardFinal(state.history, item.itemId, split.heard);
   out.emit.push({
     type: 'heard_transcript',
     itemId: item.itemId,

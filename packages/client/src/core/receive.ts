@@ -2,7 +2,8 @@
 // Input is an already validated server event, the clock and the latest playback reading (values
 // from the glue; nothing here calls out); output is what to send, emit and play. Audio deltas go
 // through the ledger: audio of an interrupted response or a stopped item is never emitted.
-import { audioLengthMs, base64ToBytes } from '../audio/pcm.js';
+import { KIND_SAMPLE_BYTES, audioLengthMs, base64DecodedLength, base64ToBytes, formatKind } from '../audio/pcm.js';
+import { noteAssistant, noteFunctionCall, noteUserAudio, noteUserTranscript } from './history.js';
 import { bargeIn, flushResponseCreates } from './interrupt.js';
 import { endResponseAudio, ensureItem, isAudible, itemKey, recordAudio } from './ledger.js';
 import type { RealtimeItem, RealtimeUsage } from './model-events.js';
@@ -84,6 +85,10 @@ function outputItem(state: CoreState, event: Obj, out: StepResult): void {
             : [],
       );
     const fallback = event.type === 'response.output_item.done' ? 'completed' : 'in_progress';
+    if (state.history && event.type === 'response.output_item.done' && (item.role ?? 'assistant') === 'assistant') {
+      const text = content.map((p) => (p.type === 'audio' ? p.transcript : p.text)).filter((t) => typeof t === 'string').join('');
+      noteAssistant(state.history, str(item.id), text);
+    }
     const status = ['in_progress', 'completed', 'incomplete'].includes(item.status) ? item.status : fallback;
     out.emit.push({ type: 'item_updated', item: { itemId: str(item.id), type: 'message', role: item.role ?? 'assistant', content, status } });
     return;
@@ -97,6 +102,7 @@ function outputItem(state: CoreState, event: Obj, out: StepResult): void {
       item: { itemId: str(item.id), previousItemId: null, type: 'function_call', status: 'in_progress', callId, name, arguments: args, output: null },
     });
     out.emit.push({ type: 'function_call', callId, name, arguments: args, id: str(item.id) });
+    if (state.history && event.type === 'response.output_item.done') noteFunctionCall(state.history, callId, name, args);
   }
 }
 
@@ -126,7 +132,6 @@ function messageItem(state: CoreState, event: Obj, out: StepResult): void {
   out.emit.push({ type: 'item_updated', item: toMessageItem(item, previous) });
 }
 
-/** Handlers keyed by server event type; types not listed only produce `raw_server_event`. */
 /** An audio delta: dropped when its response or item was interrupted, else recorded and played. */
 function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveContext): void {
   const ledger = state.ledger;
@@ -134,12 +139,26 @@ function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveConte
   const existing = ledger.items.get(itemKey(e.item_id, e.content_index));
   if (existing && (existing.phase === 'interrupted' || existing.phase === 'truncated')) return;
   const data = base64ToBytes(e.delta);
+  const problem = audioProblem(e.delta, data, state);
+  if (problem) {
+    // Never silent or wrong audio: the delta is dropped and the app told, with the frame.
+    out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem, param: 'delta', eventId: e.event_id ?? null, raw: e } });
+    return;
+  }
   state.currentItemId = e.item_id;
   recordAudio(ledger, e.item_id, e.content_index, e.response_id, audioLengthMs(state.audioFormat, data.byteLength), ctx.now);
   const turn = ledger.turns.get(e.response_id);
   if (turn && turn.firstDeltaAt === null) turn.firstDeltaAt = ctx.now;
   out.emit.push({ type: 'audio', data, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
   out.play.push({ op: 'append', itemId: e.item_id, contentIndex: e.content_index, responseId: e.response_id, data });
+}
+
+/** Why a delta's audio is unusable: not base64, or not whole samples of the session's format. */
+function audioProblem(delta: string, data: Uint8Array, state: CoreState): string | null {
+  if (data.byteLength !== base64DecodedLength(delta)) return 'response.output_audio.delta: delta is not valid base64';
+  const width = KIND_SAMPLE_BYTES[formatKind(state.audioFormat)];
+  if (data.byteLength % width !== 0) return `response.output_audio.delta: ${data.byteLength} bytes is not a whole number of ${width}-byte samples`;
+  return null;
 }
 
 /** A transcript delta: kept on the ledger item (for the heard split) and emitted. */
@@ -152,6 +171,7 @@ function transcriptDelta(state: CoreState, e: Obj, out: StepResult, ctx: Receive
   out.emit.push({ type: 'transcript_delta', itemId: e.item_id, delta: e.delta, responseId: e.response_id });
 }
 
+/** Handlers keyed by server event type; types not listed only produce `raw_server_event`. */
 const HANDLERS: Record<string, Handler> = {
   'response.output_audio.delta': audioDelta,
   'response.output_audio.done': (state, e, out) => {
@@ -210,7 +230,11 @@ const HANDLERS: Record<string, Handler> = {
   'conversation.item.added': messageItem,
   'conversation.item.created': messageItem,
   'conversation.item.retrieved': messageItem,
+  'input_audio_buffer.committed': (state, e) => {
+    if (state.history) noteUserAudio(state.history, e.item_id);
+  },
   'conversation.item.input_audio_transcription.completed': (state, e, out) => {
+    if (state.history) noteUserTranscript(state.history, e.item_id, e.transcript);
     retrieveCurrentItem(state, out);
     out.emit.push({ type: 'input_audio_transcription_completed', itemId: e.item_id, transcript: e.transcript });
   },

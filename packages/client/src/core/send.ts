@@ -4,6 +4,7 @@
 // Schema is too large to ship to browsers; the test suite validates every sent event with it.
 import { bytesToBase64 } from '../audio/pcm.js';
 import { RealtimeUserError } from './errors.js';
+import { noteFunctionOutput, noteUserMessage } from './history.js';
 import { type InterruptOptions, interrupt, requestResponse } from './interrupt.js';
 import { type RealtimeModelSettings, buildSessionUpdate } from './session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, emptyStep } from './state.js';
@@ -108,7 +109,9 @@ export function planSend(state: CoreState, event: RealtimeSendEvent, playback: P
   const out = emptyStep();
   switch (event?.type) {
     case 'user_input':
-      out.send.push({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: userContent(event.userInput) } });
+      const content = userContent(event.userInput);
+      out.send.push({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content } });
+      if (state.history) noteUserMessage(state.history, content);
       requestResponse(state, out, now);
       return out;
     case 'audio': {
@@ -121,6 +124,7 @@ export function planSend(state: CoreState, event: RealtimeSendEvent, playback: P
       const call = event.toolCall;
       if (!call || typeof call.callId !== 'string') throw new RealtimeUserError('invalid_event', 'tool_output requires toolCall.callId');
       out.send.push({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: call.callId, output: event.output } });
+      if (state.history) noteFunctionOutput(state.history, call.callId, event.output);
       out.emit.push({
         type: 'item_updated',
         item: {

@@ -2,6 +2,7 @@
 // ledger (ledger.ts, the one owner of what was received, heard, queued and interrupted) and the
 // response sequencer. Invariants: at most one response.cancel per response; at most one
 // response.create in flight; everything held is bounded however long the session runs.
+import type { History } from './history.js';
 import { type Ledger, createLedger, ledgerSize } from './ledger.js';
 import type { AudioFormatLike, PlayerCommand } from './types.js';
 import type { RealtimeModelEvent } from './model-events.js';
@@ -33,6 +34,8 @@ export interface CoreState {
   createCounter: number;
   /** The tracing session.update to send when session.created arrives (§1.3), or null. */
   tracingUpdate: ClientEvent | null;
+  /** The conversation for replay after a reconnect (the model's; it outlives one connection), or null. */
+  history: History | null;
 }
 
 /** What a core step returns: events to write, events to emit, commands for the audio output. */
@@ -65,6 +68,7 @@ export function createCoreState(model: string, callId: string | null = null): Co
     inFlightCreateId: null,
     createCounter: 0,
     tracingUpdate: null,
+    history: null,
   };
 }
 

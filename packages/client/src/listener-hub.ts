@@ -1,0 +1,68 @@
+// Delivery of model events to listeners (`addListener`) and per-type handlers (`on`). A listener
+// that throws or whose promise rejects is reported as a `listener_error` exception to everyone
+// else, never to itself, and failures while delivering such a report are counted, not reported:
+// a failing listener can never loop (an async logger whose backend is down would otherwise
+// reject, be told, reject again, forever).
+import { EventEmitter } from 'eventemitter3';
+import { RealtimeProtocolError } from './core/errors.js';
+import type { RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType } from './core/model-events.js';
+
+/** A seed-style listener receiving every event. */
+export interface RealtimeModelListener {
+  onEvent(event: RealtimeModelEvent): void | Promise<void>;
+}
+
+type Target = RealtimeModelListener | ((event: RealtimeModelEvent) => void);
+
+/** The model's listeners and handlers, with failure isolation. */
+export class ListenerHub {
+  readonly #emitter = new EventEmitter();
+  readonly #listeners: RealtimeModelListener[] = [];
+  /** Listener failures that were not reported because they happened while reporting one. */
+  unreportedFailures = 0;
+
+  /** Adds a listener of every event; the same listener added twice is kept once. */
+  add(listener: RealtimeModelListener): void {
+    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+  }
+
+  remove(listener: RealtimeModelListener): void {
+    const index = this.#listeners.indexOf(listener);
+    if (index >= 0) this.#listeners.splice(index, 1);
+  }
+
+  on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
+    this.#emitter.on(type, handler as (event: unknown) => void);
+  }
+
+  off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
+    this.#emitter.off(type, handler as (event: unknown) => void);
+  }
+
+  /** Delivers to every listener and handler except `skip` (the one whose failure is reported). */
+  emit(event: RealtimeModelEvent, skip?: Target): void {
+    const reporting = event.type === 'exception' && event.exception instanceof RealtimeProtocolError && event.exception.code === 'listener_error';
+    const targets: Target[] = [...this.#listeners, ...(this.#emitter.listeners(event.type) as Target[])];
+    for (const target of targets) {
+      if (target === skip) continue;
+      try {
+        const result = typeof target === 'function' ? target(event) : target.onEvent(event);
+        if (result && typeof (result as Promise<void>).then === 'function') {
+          (result as Promise<void>).then(undefined, (error: unknown) => this.#failed(error, event.type, target, reporting));
+        }
+      } catch (error) {
+        this.#failed(error, event.type, target, reporting);
+      }
+    }
+  }
+
+  #failed(error: unknown, eventType: string, target: Target, whileReporting: boolean): void {
+    if (whileReporting) {
+      this.unreportedFailures++;
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const wrapped = new RealtimeProtocolError('listener_error', `A listener of "${eventType}" threw: ${message}`, error);
+    this.emit({ type: 'exception', exception: wrapped, context: 'Listener error' }, target);
+  }
+}

@@ -1,0 +1,82 @@
+// The audio output the model drives: a player (`AudioPlayer`: it renders what the core tells it
+// and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
+// Runs the core's player commands and reads the playback; a throwing output is reported through
+// `onError`, never let into the receive path.
+import { RealtimeUserError } from './core/errors.js';
+import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
+
+/** One model's audio output. */
+export class OutputBridge {
+  player: AudioPlayer | null = null;
+  tracker: PlaybackTracker | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly onError: (error: unknown, context: string) => void,
+    private readonly onPlayback: () => void,
+  ) {}
+
+  /** Sets the player and the tracker; a player reports playback itself, so it also serves as tracker. */
+  set(player: AudioPlayer | null, tracker: PlaybackTracker | null): void {
+    if (player && tracker && (tracker as unknown) !== player) {
+      throw new RealtimeUserError('invalid_argument', 'Pass either a player or a playbackTracker, not two different objects: a player reports playback itself.');
+    }
+    if (player !== this.player) {
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      this.player = player;
+      if (player?.onPlayback) this.#unsubscribe = player.onPlayback(this.onPlayback);
+    }
+    this.tracker = (tracker as unknown) === player ? null : tracker;
+  }
+
+  /** The latest playback reading, or null when no output reports one (the core estimates). */
+  reading(): PlaybackState | null {
+    const source = this.player ?? this.tracker;
+    if (!source) return null;
+    try {
+      return source.getState();
+    } catch (error) {
+      this.onError(error, 'Playback reading failed');
+      return null;
+    }
+  }
+
+  /** Carries out the core's commands; returns when the output went silent, if a drop says so. */
+  run(commands: readonly PlayerCommand[]): number | null {
+    let silencedAt: number | null = null;
+    for (const command of commands) {
+      const at = this.#run(command);
+      if (typeof at === 'number') silencedAt = at;
+    }
+    return silencedAt;
+  }
+
+  #run(command: PlayerCommand): number | void {
+    const { player, tracker } = this;
+    switch (command.op) {
+      case 'append':
+        if (player) this.#call(() => player.append(command.itemId, command.contentIndex, command.data, command.responseId));
+        return;
+      case 'done':
+        if (player) this.#call(() => player.itemDone(command.itemId, command.contentIndex));
+        return;
+      case 'drop':
+        if (tracker && command.stop) this.#call(() => tracker.onInterrupted());
+        return player ? this.#call(() => player.drop(command.items)) : undefined;
+      case 'format':
+        if (player) this.#call(() => player.setAudioFormat(command.format));
+        if (tracker) this.#call(() => tracker.setAudioFormat(command.format));
+        return;
+    }
+  }
+
+  #call<T>(call: () => T): T | undefined {
+    try {
+      return call();
+    } catch (error) {
+      this.onError(error, 'Audio output failed');
+      return undefined;
+    }
+  }
+}
