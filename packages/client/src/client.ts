@@ -16,49 +16,19 @@ import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/re
 import { type RealtimeSendEvent, type UserInput, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
-import type { AudioPlayer, CreateWebSocket, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
-import { type KeepAliveOptions, startKeepAlive } from './keepalive.js';
+import type { AudioFormatLike, AudioPlayer, CreateWebSocket, PlaybackState, WebSocketLike } from './core/types.js';
+import { startKeepAlive } from './keepalive.js';
 import { ListenerHub, type RealtimeModelListener } from './listener-hub.js';
-import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closedDuringConnect, openSocket, releaseSocket } from './open-socket.js';
+import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closeBounded, closedDuringConnect, defaultUrl, openSocket, releaseSocket, resolveApiKey } from './open-socket.js';
+import type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
 import { OutputBridge } from './output.js';
-import { type ReconnectOptions, backoffDelay, queuePendingSend, reconnectSchedule } from './reconnect.js';
-import { SendQueue, type SendQueueOptions } from './send-queue.js';
+import { refusedFrameEvents } from './refused-frame.js';
+import { backoffDelay, holdWhileDown, reconnectSchedule } from './reconnect.js';
+import { SendQueue } from './send-queue.js';
 import type { Transport } from './transport/types.js';
 
 export type { RealtimeModelListener } from './listener-hub.js';
-
-/** Options of the model's constructor. */
-export interface RealtimeModelOptions {
-  /** Opens the socket; defaults to the runtime's (native WebSocket in browsers, `ws` in Node). */
-  createWebSocket?: CreateWebSocket;
-  /** Monotonic clock in ms for the playback estimate and latencies (default `performance.now`). */
-  clock?: () => number;
-}
-
-/** Options of `connect` (seed-behaviour.md §7, plus the network options of README "The network"). */
-export interface RealtimeConnectOptions {
-  apiKey?: string | (() => string | Promise<string>);
-  url?: string;
-  headers?: Record<string, string>;
-  callId?: string;
-  initialModelSettings?: RealtimeModelSettings;
-  /** The audio output the model drives (same as `model.attachPlayer(player)`). */
-  player?: AudioPlayer;
-  /** The seed's tracker interface, for outputs the model does not drive (the app plays audio). */
-  playbackTracker?: PlaybackTracker;
-  /** Allow a non-ephemeral key in a browser (it is visible to anyone using the page). */
-  dangerouslyAllowApiKeyInBrowser?: boolean;
-  /** Handshake deadline (ms); default 10,000. */
-  connectTimeoutMs?: number;
-  /** Send backpressure limits. */
-  sendQueue?: SendQueueOptions;
-  /** Ping/pong dead-connection detection where the socket can ping (`ws`); `false` turns it off. */
-  keepAlive?: KeepAliveOptions | false;
-  /** Reconnect after a drop and continue the conversation; off unless set. */
-  reconnect?: boolean | ReconnectOptions;
-  /** How long before the session expires `session_expiring` fires (ms); default 60,000. */
-  sessionExpiryWarningMs?: number;
-}
+export type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
 
 type Phase = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -84,6 +54,8 @@ export class RealtimeWebSocketModelBase {
   #pending: RealtimeSendEvent[] = [];
   readonly #dropped = { frames: 0, ms: 0 };
   #renewWhenQuiet = false;
+  /** The output format of the last session, for counting audio dropped while reconnecting. */
+  #format: AudioFormatLike = null;
   /** Reused for every received frame: the receive path allocates no context per frame. */
   readonly #receiveContext: ReceiveContext = { now: 0, playback: null };
 
@@ -214,16 +186,8 @@ export class RealtimeWebSocketModelBase {
   }
 
   #sendWhileReconnecting(event: RealtimeSendEvent): void {
-    if (event?.type === 'audio') {
-      const bytes = event.audio instanceof Uint8Array ? event.audio.byteLength : event.audio.byteLength;
-      this.#dropped.frames++;
-      this.#dropped.ms += audioLengthMs(this.#state?.audioFormat ?? null, bytes);
-    } else if (event?.type === 'session_update') {
-      buildSessionUpdate(event.sessionSettings ?? {}, { model: this.model, callId: this.#options.callId || null });
-      this.#settings = { ...this.#settings, ...event.sessionSettings }; // replayed with the session
-    } else if (event?.type !== 'interrupt') {
-      queuePendingSend(this.#pending, event); // the output was already stopped when the socket dropped
-    }
+    const settings = holdWhileDown(event, { dropped: this.#dropped, pending: this.#pending, format: this.#format, model: this.model, callId: this.#options.callId || null });
+    if (settings) this.#settings = { ...this.#settings, ...settings }; // replayed with the session
   }
 
   /** Sends a user message (text or text/image parts) and asks for a response. */
@@ -303,6 +267,7 @@ export class RealtimeWebSocketModelBase {
     this.#queue?.clear();
     this.#queue = null;
     this.#socket = null;
+    this.#format = this.#state?.audioFormat ?? this.#format;
     this.#state = null;
   }
 
@@ -370,18 +335,7 @@ export class RealtimeWebSocketModelBase {
   #receive(data: unknown): void {
     const parsed = parseServerEvent(data);
     if (!parsed.ok) {
-      const error = new RealtimeProtocolError(parsed.code, parsed.message, parsed.raw);
-      if (parsed.code === 'unknown_event_type' || parsed.code === 'invalid_event_shape') {
-        // Seed §4 step 3: a frame that fails validation yields raw_server_event then `error`.
-        this.#emit({ type: 'raw_server_event', data: parsed.raw });
-        const eventId = (parsed.raw as { event_id?: unknown })?.event_id;
-        this.#emit({
-          type: 'error',
-          error: { source: 'client', type: 'invalid_server_event', code: parsed.code, message: parsed.message, param: null, eventId: typeof eventId === 'string' ? eventId : null, raw: parsed.raw },
-        });
-      } else {
-        this.#emit({ type: 'exception', exception: error, context: 'Failed to parse WebSocket message' });
-      }
+      for (const event of refusedFrameEvents(parsed)) this.#emit(event);
       return;
     }
     this.#emit({ type: 'raw_server_event', data: parsed.raw });
@@ -481,35 +435,6 @@ export class RealtimeWebSocketModelBase {
 }
 
 const OPEN = 1;
-/** Time buffered data gets to flush on close() before the socket is terminated (ms). */
-const CLOSE_FLUSH_MS = 1000;
-
-/** close(1000), then terminate if the socket has not closed within CLOSE_FLUSH_MS (a peer that stopped reading). */
-function closeBounded(socket: WebSocketLike): void {
-  socket.addEventListener('error', () => {}); // late errors of a socket we left
-  try {
-    socket.close(1000, 'client closed');
-  } catch {
-    releaseSocket(socket);
-    return;
-  }
-  const terminate = (socket as { terminate?: () => void }).terminate;
-  if (typeof terminate !== 'function') return;
-  const timer = setTimeout(() => terminate.call(socket), CLOSE_FLUSH_MS);
-  socket.addEventListener('close', () => clearTimeout(timer));
-}
-
-function defaultUrl(model: string, callId: string | null): string {
-  return callId
-    ? `wss://api.openai.com/v1/realtime?call_id=${encodeURIComponent(callId)}`
-    : `wss://api.openai.com/v1/realtime?model=${encodeURIComponent(model)}`;
-}
-
-async function resolveApiKey(apiKey: RealtimeConnectOptions['apiKey']): Promise<string | undefined> {
-  if (typeof apiKey === 'function') return await apiKey();
-  return apiKey;
-}
-
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

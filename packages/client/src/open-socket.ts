@@ -101,3 +101,32 @@ function waitForOpen(socket: WebSocketLike): Promise<void> {
 export function closedDuringConnect(): RealtimeUserError {
   return new RealtimeUserError('closed', 'close() was called while connecting');
 }
+
+/** Time buffered data gets to flush on close() before the socket is terminated (ms). */
+const CLOSE_FLUSH_MS = 1000;
+
+/** close(1000), then terminate if the socket has not closed within CLOSE_FLUSH_MS (a peer that stopped reading). */
+export function closeBounded(socket: WebSocketLike): void {
+  socket.addEventListener('error', () => {}); // late errors of a socket we left
+  try {
+    socket.close(1000, 'client closed');
+  } catch {
+    releaseSocket(socket);
+    return;
+  }
+  const terminate = (socket as { terminate?: () => void }).terminate;
+  if (typeof terminate !== 'function') return;
+  const timer = setTimeout(() => terminate.call(socket), CLOSE_FLUSH_MS);
+  socket.addEventListener('close', () => clearTimeout(timer));
+}
+
+export function defaultUrl(model: string, callId: string | null): string {
+  return callId
+    ? `wss://api.openai.com/v1/realtime?call_id=${encodeURIComponent(callId)}`
+    : `wss://api.openai.com/v1/realtime?model=${encodeURIComponent(model)}`;
+}
+
+export async function resolveApiKey(apiKey: string | (() => string | Promise<string>) | undefined): Promise<string | undefined> {
+  if (typeof apiKey === 'function') return await apiKey();
+  return apiKey;
+}

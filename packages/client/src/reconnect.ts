@@ -1,8 +1,11 @@
 // Opt-in reconnect: the schedule (jittered exponential backoff) and the bounded queue of sends
 // made while the connection is down. What is replayed on the new session (the effective session,
 // then the conversation as items) is built from the core's history (core/history.ts).
+import { audioLengthMs } from './audio/pcm.js';
 import { RealtimeUserError } from './core/errors.js';
 import type { RealtimeSendEvent } from './core/send.js';
+import { type RealtimeModelSettings, buildSessionUpdate } from './core/session-config.js';
+import type { AudioFormatLike } from './core/types.js';
 
 /** `connect({ reconnect })`: true for the defaults, or the schedule. */
 export interface ReconnectOptions {
@@ -36,4 +39,31 @@ export function queuePendingSend(queue: RealtimeSendEvent[], event: RealtimeSend
     throw new RealtimeUserError('send_queue_full', `Reconnecting: ${PENDING_SEND_LIMIT} sends already wait; ${String(event.type)} was refused`);
   }
   queue.push(event);
+}
+
+/** What the model keeps while its connection is down. */
+export interface DownState {
+  dropped: { frames: number; ms: number };
+  pending: RealtimeSendEvent[];
+  format: AudioFormatLike;
+  model: string;
+  callId: string | null;
+}
+
+/**
+ * A send made while reconnecting: audio is dropped and counted; a session update is checked and
+ * returned (the caller folds it into the settings replayed with the session); an interrupt has
+ * nothing left to stop (the output stopped when the socket dropped); the rest waits, bounded.
+ */
+export function holdWhileDown(event: RealtimeSendEvent, down: DownState): RealtimeModelSettings | null {
+  if (event?.type === 'audio') {
+    down.dropped.frames++;
+    down.dropped.ms += audioLengthMs(down.format, event.audio.byteLength);
+  } else if (event?.type === 'session_update') {
+    buildSessionUpdate(event.sessionSettings ?? {}, { model: down.model, callId: down.callId });
+    return event.sessionSettings ?? {};
+  } else if (event?.type !== 'interrupt') {
+    queuePendingSend(down.pending, event);
+  }
+  return null;
 }
