@@ -10,6 +10,7 @@
 // - a held response.create is always sent once the running response ends;
 // - state stays bounded.
 import { describe, expect, it } from 'vitest';
+import { endConnection } from '../../src/core/connection.js';
 import { interrupt } from '../../src/core/interrupt.js';
 import { playbackStep } from '../../src/core/playback.js';
 import { DELTA_EVENTS, receiveServerEvent } from '../../src/core/receive.js';
@@ -90,7 +91,7 @@ function ok(condition: boolean, message: string): void {
 let frameId = 0;
 const ev = (type: string, fields: Obj) => ({ type, event_id: `ev_${++frameId}`, ...fields });
 
-function runConversation(seed: number): { steps: number; truncates: number; bargeIns: number } {
+function runConversation(seed: number): { steps: number; truncates: number; bargeIns: number; drops: number } {
   const rand = mulberry32(seed);
   const pick = <T,>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const state = createCoreState('gpt-realtime');
@@ -105,7 +106,7 @@ function runConversation(seed: number): { steps: number; truncates: number; barg
   const interruptedItems = new Set<string>();
   const endedResponses = new Set<string>();
   let heldCreate = false;
-  const stats = { steps: 0, truncates: 0, bargeIns: 0 };
+  const stats = { steps: 0, truncates: 0, bargeIns: 0, drops: 0 };
 
   const check = (step: StepResult, context: string) => {
     stats.steps++;
@@ -235,6 +236,18 @@ function runConversation(seed: number): { steps: number; truncates: number; barg
       const step = interrupt(state, options, player.reading(), now);
       check(step, `seed ${seed} interrupt ${JSON.stringify(options)}`);
       if (!(options as { responseId?: string }).responseId) expect(player.audible(), `seed ${seed}: nothing audible after an interrupt`).toEqual([]);
+    } else if (r < 0.9025) {
+      // The socket drops: every turn ends, everything audible stops, and the conversation is over.
+      const audible = player.audible();
+      const wasRunning = running?.id ?? null;
+      const step = endConnection(state, player.reading(), now, 'connection_lost');
+      check(step, `seed ${seed} drop`);
+      expect(step.emit.filter((e) => e.type === 'turn_ended'), `seed ${seed}: the running turn ends on a drop`)
+        .toEqual(wasRunning ? [{ type: 'turn_ended', responseId: wasRunning, reason: 'connection_lost' }] : []);
+      for (const item of audible) ok(interruptedItems.has(item.itemId), `seed ${seed}: audible ${item.itemId} not reported interrupted on a drop`);
+      ok(player.audible().length === 0, `seed ${seed}: still audible after a drop`);
+      stats.drops++;
+      return stats;
     } else if (!running && createsWanted > 0) {
       createsWanted--;
       startResponse();
@@ -248,13 +261,14 @@ function runConversation(seed: number): { steps: number; truncates: number; barg
 
 describe('random conversations through the core', () => {
   it('keep every invariant over 2,000 seeded conversations', () => {
-    let totals = { steps: 0, truncates: 0, bargeIns: 0 };
+    let totals = { steps: 0, truncates: 0, bargeIns: 0, drops: 0 };
     for (let seed = 1; seed <= 2000; seed++) {
       const s = runConversation(seed);
-      totals = { steps: totals.steps + s.steps, truncates: totals.truncates + s.truncates, bargeIns: totals.bargeIns + s.bargeIns };
+      totals = { steps: totals.steps + s.steps, truncates: totals.truncates + s.truncates, bargeIns: totals.bargeIns + s.bargeIns, drops: totals.drops + s.drops };
     }
     // The generator must exercise the rules it checks, not wander around them.
-    expect(totals.truncates).toBeGreaterThan(2000);
+    expect(totals.truncates).toBeGreaterThan(1500);
     expect(totals.bargeIns).toBeGreaterThan(5000);
+    expect(totals.drops).toBeGreaterThan(50);
   });
 });
