@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startSimulator, type ConnectionInfo, type Simulator } from '../src/index.js';
 import { serverEventErrors } from '../src/validate.js';
-import { speechPcm } from './helpers.js';
+import { speechPcm, Waiter } from './helpers.js';
 
 type Obj = Record<string, any>;
 const STORY = 'Once upon a time a small robot lived by the sea. Every morning it counted the waves, '
@@ -39,7 +39,7 @@ class Run {
   readonly invalid: string[] = [];
   history: RealtimeItem[] = [];
   conn!: ConnectionInfo;
-  private waiters: Array<() => void> = [];
+  private readonly waiter = new Waiter(() => this.types().slice(-20).join(','));
 
   constructor(readonly session: RealtimeSession) {
     session.on('transport_event', (ev) => {
@@ -54,18 +54,12 @@ class Run {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiter.wake();
   }
 
-  /** Waits until `pred` holds (polls on every SDK event, and every 200 ms). */
-  async until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = pred();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; frames: ${this.types().slice(-20).join(',')}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
-    }
+  /** Waits until `pred` holds (checked on every event, and every 200 ms). */
+  until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
+    return this.waiter.until(pred, what, timeoutMs);
   }
 
   /** Waits for the nth server frame of a type. */

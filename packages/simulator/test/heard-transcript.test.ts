@@ -13,6 +13,7 @@ import { DEFAULT_MS_PER_UNIT } from '../../client/src/core/ledger.js';
 import { type AudioPlayer, OpenAIRealtimeWebSocketModel, type PlaybackState, type RealtimeModelEvent } from '../../client/src/index.node.js';
 import { mulberry32 } from '../../client/test/helpers/prng.js';
 import { startSimulator, synthesizeWords } from '../src/index.js';
+import { Waiter } from './helpers.js';
 
 const TEXTS = [
   'You said: Hello there. This reply comes from the open realtime simulator, which speaks with a synthetic voice and follows a script.',
@@ -75,15 +76,10 @@ describe('the heard transcript against the simulator word timings', () => {
     const model = new OpenAIRealtimeWebSocketModel();
     closers.push(() => model.close());
     const events: RealtimeModelEvent[] = [];
-    let wake: (() => void) | null = null;
-    model.addListener({ onEvent: (e) => { events.push(e); wake?.(); } });
-    const next = async <T extends RealtimeModelEvent['type']>(type: T, from: number, pred: (e: Extract<RealtimeModelEvent, { type: T }>) => boolean = () => true) => {
-      for (;;) {
-        const hit = events.slice(from).find((e) => e.type === type && pred(e as never));
-        if (hit) return hit as Extract<RealtimeModelEvent, { type: T }>;
-        await new Promise<void>((r) => { wake = r; });
-      }
-    };
+    const waiter = new Waiter(() => events.slice(-10).map((e) => e.type).join(','));
+    model.addListener({ onEvent: (e) => { events.push(e); waiter.wake(); } });
+    const next = <T extends RealtimeModelEvent['type']>(type: T, from: number, pred: (e: Extract<RealtimeModelEvent, { type: T }>) => boolean = () => true) =>
+      waiter.until(() => events.slice(from).find((e) => e.type === type && pred(e as never)) as Extract<RealtimeModelEvent, { type: T }> | undefined, type);
     await model.connect({ apiKey: 'sk-test', url: sim.url, player, initialModelSettings: { turnDetection: null } });
     const rand = mulberry32(9);
     const errors: number[] = [];

@@ -127,3 +127,28 @@ export function userText(text: string): Ev {
 
 /** Disables server VAD (turn_detection null) so text tests stay quiet. */
 export const NO_VAD: Ev = { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } };
+
+/**
+ * Waits for positive signals: `wake()` on every event, `until(pred)` resolves with the first truthy
+ * value of `pred` (checked on every wake, and every 200 ms), failing after `timeoutMs` with `what`
+ * and the tail the caller describes.
+ */
+export class Waiter {
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly describeTail: () => string = () => '') {}
+
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = pred();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${this.describeTail()}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type ConnectionInfo, type Simulator } from '../src/index.js';
 import { serverEventErrors } from '../src/validate.js';
-import { speechPcm } from './helpers.js';
+import { speechPcm, Waiter } from './helpers.js';
 
 type Obj = Record<string, any>;
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +43,7 @@ class Conn {
   readonly invalid: string[] = [];
   closed: number | null = null;
   info!: ConnectionInfo;
-  private waiters: Array<() => void> = [];
+  private readonly waiter = new Waiter(() => this.events.map((e) => e.type).slice(-15).join(','));
 
   constructor(readonly rt: OpenAIRealtimeWS) {
     rt.on('event', (ev) => {
@@ -57,17 +57,12 @@ class Conn {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiter.wake();
   }
 
-  async until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = pred();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${this.events.map((e) => e.type).slice(-15).join(',')}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
-    }
+  /** Waits until `pred` holds (checked on every event, and every 200 ms). */
+  until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
+    return this.waiter.until(pred, what, timeoutMs);
   }
 
   /** Waits for the nth event of a type; fails at once if an error arrives first. */

@@ -7,6 +7,7 @@ import { type Server, type Socket, connect as tcpConnect, createServer } from 'n
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AudioPlayer, OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../../client/src/index.node.js';
 import { startSimulator } from '../src/index.js';
+import { Waiter } from './helpers.js';
 
 type Obj = Record<string, any>;
 const cleanups: Array<() => unknown> = [];
@@ -57,16 +58,9 @@ describe('reconnect', () => {
     const model = new OpenAIRealtimeWebSocketModel();
     cleanups.push(() => model.close());
     const events: RealtimeModelEvent[] = [];
-    let wake: () => void = () => {};
-    model.addListener({ onEvent: (e) => { events.push(e); wake(); } });
-    const until = async <T,>(pred: () => T | undefined | false, what: string): Promise<T> => {
-      for (let i = 0; ; i++) {
-        const v = pred();
-        if (v) return v;
-        if (i > 400) throw new Error(`timed out waiting for ${what}`);
-        await new Promise<void>((r) => { wake = r; setTimeout(r, 100); });
-      }
-    };
+    const waiter = new Waiter(() => events.slice(-10).map((e) => e.type).join(','));
+    model.addListener({ onEvent: (e) => { events.push(e); waiter.wake(); } });
+    const until = <T,>(pred: () => T | undefined | false, what: string): Promise<T> => waiter.until(pred, what);
     const turnEnded = (from: number) => until(() => events.slice(from).find((e) => e.type === 'turn_ended'), 'turn_ended');
 
     await model.connect({ apiKey: 'sk-test', url: net.url, player, reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, initialModelSettings: { turnDetection: null, voice: 'marin' } });

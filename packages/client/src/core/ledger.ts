@@ -37,16 +37,7 @@ export interface LedgerItem {
 }
 
 /** What a retired item leaves behind: enough to clamp a late truncate and answer queries. */
-export interface RetiredItem {
-  itemId: string;
-  contentIndex: number;
-  responseId: string | null;
-  receivedMs: number;
-  heardMs: number;
-  phase: AudioPhase;
-  truncatedAtMs: number | null;
-  transcript: string;
-}
+export type RetiredItem = Pick<LedgerItem, 'itemId' | 'contentIndex' | 'responseId' | 'receivedMs' | 'heardMs' | 'phase' | 'truncatedAtMs' | 'transcript'>;
 
 /** Latency bookkeeping of one response (a turn). */
 export interface TurnRecord {
