@@ -10,9 +10,10 @@ import { ActiveResponse, runResponse, type ResponseParams } from './responses.js
 import { padReply, planReply, type ReplyContext, type SimulatorScript } from './script.js';
 import { applySessionUpdate, createSession, type Session } from './session.js';
 import { truncateItem } from './truncate.js';
-import { synthesize } from './tts.js';
 import { checkClientEvent } from './validate.js';
 import type { VoiceDetector } from './vad.js';
+import type { WordTimingLog } from './word-log.js';
+import { synthesizeWords } from './word-speech.js';
 
 /** Settings of one connection. */
 export interface ConnectionSettings {
@@ -21,6 +22,8 @@ export interface ConnectionSettings {
   script: SimulatorScript;
   faults: FaultOptions;
   record: (dir: 'in' | 'out', data: string) => void;
+  /** The simulator's log of word timings, shared by its connections. */
+  wordLog: WordTimingLog;
 }
 
 type Ev = Record<string, unknown> & { type: string; event_id?: string };
@@ -88,6 +91,7 @@ export class SimConnection {
   readonly conversationId = newId('conv');
   readonly input: InputAudio;
   readonly pace: number;
+  readonly wordLog: WordTimingLog;
   active: ActiveResponse | null = null;
   audioProduced = false;
   private readonly outbox: Outbox;
@@ -98,6 +102,7 @@ export class SimConnection {
   constructor(private readonly ws: WebSocket, private readonly settings: ConnectionSettings, detector: VoiceDetector) {
     this.session = createSession(settings.model);
     this.pace = settings.pace;
+    this.wordLog = settings.wordLog;
     this.transcripts = [...(settings.script.userTranscripts ?? [])];
     this.outbox = new Outbox(ws, settings.faults, (d) => settings.record('out', d));
     this.input = new InputAudio(this, detector);
@@ -199,7 +204,7 @@ export class SimConnection {
     const plan = planReply(this.settings.script, ctx);
     const minSeconds = this.settings.script.minReplySeconds ?? 4;
     const ready = plan.kind === 'text' && plan.isDefault && params.modalities.includes('audio')
-      ? padReply(plan.text, minSeconds, async (t) => (await synthesize(t, params.voice, params.speed)).length / 24000)
+      ? padReply(plan.text, minSeconds, async (t) => (await synthesizeWords(t, params.voice, params.speed)).pcm.length / 24000)
         .then((text) => ({ ...plan, text }))
       : Promise.resolve(plan);
     void ready

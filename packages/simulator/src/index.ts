@@ -5,6 +5,8 @@ export type { Simulator, SimulatorOptions, ConnectionInfo } from './server.js';
 export type { SimulatorScript, ScriptRule } from './script.js';
 export type { FaultOptions } from './faults.js';
 export { synthesize } from './tts.js';
+export { synthesizeWords } from './word-speech.js';
+export type { SpokenText, WordTiming } from './word-speech.js';
 export {
   encodeForFormat, decodeFromFormat, resample, parseWav, rms, linearToMulaw, mulawToLinear, linearToAlaw, alawToLinear,
 } from './audio-codec.js';

@@ -3,12 +3,16 @@
 // with usage (event order of the GA spec and of the captured examples in PROTOCOL.md §2).
 // A cancel (response.cancel or barge-in) stops the stream at the next chunk; the item keeps only
 // the audio and transcript actually sent, and response.done says status "cancelled".
-import { encodeForFormat, type AudioFormat } from './audio-codec.js';
+// Audio replies are rendered word by word (word-speech.ts): each transcript delta is one word, sent
+// just before the audio chunk in which that word starts, and the words sent so far are logged with
+// their true timings (host.wordLog) for Simulator.wordTimings().
+import { bytesPerMs, encodeForFormat, type AudioFormat } from './audio-codec.js';
 import { audioMs, withoutAudio, type Conversation, type Item } from './conversation.js';
 import { newId } from './ids.js';
 import type { ReplyPlan } from './script.js';
 import type { Session } from './session.js';
-import { synthesize } from './tts.js';
+import type { WordTimingLog } from './word-log.js';
+import { synthesizeWords, type WordTiming } from './word-speech.js';
 
 /** Audio sent per response.output_audio.delta, in ms. */
 export const CHUNK_MS = 100;
@@ -20,6 +24,8 @@ export interface ResponseHost {
   readonly conversation: Conversation;
   readonly conversationId: string;
   readonly pace: number;
+  /** Where the word timings of every audio item go. */
+  readonly wordLog: WordTimingLog;
   isClosed(): boolean;
 }
 
@@ -187,38 +193,63 @@ function exposeStreamed(host: ResponseHost, params: ResponseParams, itemId: stri
   stored.item.content = [{ type: 'output_audio', transcript }];
 }
 
+/** A reply's words going out as transcript deltas while its audio reaches them, logged as they go. */
+class WordStream {
+  transcript = '';
+  private next = 0;
+
+  constructor(private readonly host: ResponseHost, private readonly ids: Record<string, unknown>,
+    private readonly itemId: string, private readonly words: readonly WordTiming[]) {
+    host.wordLog.set(itemId, []);
+  }
+
+  /**
+   * Sends every word starting before `ms`, just before the audio chunk that reaches it. Word i's
+   * delta is the word and the space after it, so the deltas add up to the transcript spoken.
+   */
+  sendBefore(ms: number): void {
+    for (; this.next < this.words.length && this.words[this.next]!.startMs < ms; this.next++) {
+      const delta = this.words[this.next]!.word + (this.next < this.words.length - 1 ? ' ' : '');
+      this.transcript += delta;
+      this.host.send({ type: 'response.output_audio_transcript.delta', ...this.ids, delta });
+    }
+  }
+
+  /** Logs the words sent so far, each cut at `sentMs` (a cancel can stop one mid-word). */
+  log(sentMs: number): void {
+    this.host.wordLog.set(this.itemId, this.words.slice(0, this.next).map((w) => ({ ...w, endMs: Math.min(w.endMs, sentMs) })));
+  }
+}
+
 async function streamAudio(host: ResponseHost, active: ActiveResponse, params: ResponseParams, text: string): Promise<Streamed> {
   const item: Item = { id: newId('item'), object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
   openItem(host, active, params, item);
   const ids = { response_id: active.id, item_id: item.id, output_index: 0, content_index: 0 };
   host.send({ type: 'response.content_part.added', ...ids, part: { type: 'audio', transcript: '' } });
-  const pcm = await synthesize(text, params.voice, params.speed);
-  const bytes = encodeForFormat(pcm, params.format);
-  const chunkBytes = (params.format.type === 'audio/pcm' ? 48 : 8) * CHUNK_MS;
-  // Words are spread over the audio in proportion to their characters: a word's transcript delta
-  // goes out just before the audio chunk in which it starts.
-  const words = text.match(/\S+\s*/g) ?? [];
-  const starts: number[] = [];
-  let acc = 0;
-  for (const w of words) { starts.push(acc / text.length); acc += w.length; }
-  let wordIdx = 0;
+  const spoken = await synthesizeWords(text, params.voice, params.speed);
+  const bytes = encodeForFormat(spoken.pcm, params.format);
+  const perMs = bytesPerMs(params.format);
+  const words = new WordStream(host, ids, item.id, spoken.words);
   let sentBytes = 0;
-  let transcript = '';
   const t0 = Date.now();
   while (sentBytes < bytes.length && !active.cancelReason && !host.isClosed()) {
-    const end = Math.min(bytes.length, sentBytes + chunkBytes);
-    while (wordIdx < words.length && starts[wordIdx]! * bytes.length < end) {
-      transcript += words[wordIdx]!;
-      host.send({ type: 'response.output_audio_transcript.delta', ...ids, delta: words[wordIdx++]! });
-    }
+    const end = Math.min(bytes.length, sentBytes + perMs * CHUNK_MS);
+    words.sendBefore(end / perMs);
     host.send({ type: 'response.output_audio.delta', ...ids, delta: bytes.subarray(sentBytes, end).toString('base64') });
     sentBytes = end;
     active.audioMsSent = audioMs(sentBytes, params.format);
-    exposeStreamed(host, params, item.id, bytes.subarray(0, sentBytes), transcript);
+    words.log(active.audioMsSent);
+    exposeStreamed(host, params, item.id, bytes.subarray(0, sentBytes), words.transcript);
     const due = t0 + active.audioMsSent / host.pace;
     await active.sleep(Number.isFinite(host.pace) ? due - Date.now() : 0);
   }
-  if (host.isClosed()) return { item, outputText: transcript };
+  if (host.isClosed()) return { item, outputText: words.transcript };
+  if (sentBytes === bytes.length) {
+    // All audio went out: words that start at its very end (a trailing "-") still belong to it.
+    words.sendBefore(Infinity);
+    words.log(active.audioMsSent);
+  }
+  const { transcript } = words;
   const heard = bytes.subarray(0, sentBytes);
   host.send({ type: 'response.output_audio.done', ...ids });
   host.send({ type: 'response.output_audio_transcript.done', ...ids, transcript });

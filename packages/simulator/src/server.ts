@@ -11,6 +11,11 @@ import type { FaultOptions } from './faults.js';
 import { newId } from './ids.js';
 import type { SimulatorScript } from './script.js';
 import { loadFvad, VoiceDetector } from './vad.js';
+import { WordTimingLog } from './word-log.js';
+import type { WordTiming } from './word-speech.js';
+
+/** Assistant audio items whose word timings a simulator keeps (oldest forgotten first). */
+const WORD_TIMING_ITEMS = 1000;
 
 /** What a test can see about an accepted handshake. */
 export interface ConnectionInfo {
@@ -57,6 +62,14 @@ export interface Simulator {
   port: number;
   /** Every handshake seen, in order. */
   connections: ConnectionInfo[];
+  /**
+   * The true word timings of an assistant audio item of any connection (the last 1,000 items are
+   * kept): each word of its transcript with its character range and its [startMs, endMs] in the
+   * item's audio as sent (ms from its first audio delta, as audio_end_ms counts). Only the words
+   * sent are listed (a cancelled reply: those whose audio had started, endMs cut at the last
+   * chunk sent). Undefined for an unknown item or one without synthesized audio.
+   */
+  wordTimings(itemId: string): WordTiming[] | undefined;
   /** Closes every socket and the server. */
   close(): Promise<void>;
 }
@@ -80,6 +93,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const pace = options.pace ?? 3;
   const connections: ConnectionInfo[] = [];
+  const wordLog = new WordTimingLog(WORD_TIMING_ITEMS);
   const t0 = Date.now();
   if (options.record) writeFileSync(options.record, '');
   const http = createServer((_req, res) => {
@@ -119,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       script,
       faults: { ...options.faults, ...script.faults },
       record,
+      wordLog,
     }, new VoiceDetector(fvad));
   });
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: `ws://${host}:${port}/v1/realtime?model=gpt-realtime`,
     port,
     connections,
+    wordTimings: (itemId) => wordLog.get(itemId),
     close: () => new Promise<void>((resolve) => {
       for (const ws of wss.clients) ws.terminate();
       wss.close(() => http.close(() => resolve()));
