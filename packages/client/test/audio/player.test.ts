@@ -121,9 +121,13 @@ run('WebAudioPlayer in Chromium', () => {
 
   it('drop() of the item being heard silences it within a quantum and returns when the listener stops hearing it', async () => {
     const r = (await ap.page.evaluate(() => (globalThis as any).harness.runDropCurrent())) as {
-      silentAt: number; lastHeardAt: number; latencyMs: number; rampAfterMark: number; levels: number[]; glitches: number;
+      heardStartAt: number; firstHeardAt: number; silentAt: number; lastHeardAt: number; latencyMs: number;
+      rampAfterMark: number; levels: number[]; glitches: number;
     };
-    console.log(`drop: returned silence at ${r.silentAt.toFixed(2)}, tap's last frame heard at ${r.lastHeardAt.toFixed(2)} (latency ${r.latencyMs.toFixed(2)} ms)`);
+    console.log(`drop: returned silence at ${r.silentAt.toFixed(2)}, tap's last frame heard at ${r.lastHeardAt.toFixed(2)} (latency ${r.latencyMs.toFixed(2)} ms); heardStartAt ${r.heardStartAt.toFixed(2)}, tap's first frame heard at ${r.firstHeardAt.toFixed(2)}`);
+    // heardStartAt (what the model's latency uses) is when the tap's first frame reaches the
+    // listener: the same output-timestamp mapping, read one callback apart at most.
+    expect(Math.abs(r.heardStartAt - r.firstHeardAt)).toBeLessThanOrEqual(toleranceMs(48000) + SLACK_MS);
     expect(r.glitches).toBe(0);
     expect(r.rampAfterMark).toBeLessThanOrEqual(128 + CALLBACK_FRAMES);
     expect(r.levels[2]).toBe(9600); // the next item plays after the dropped one
