@@ -160,7 +160,10 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     const ids: number[] = [];
     let stopsCurrent = false;
     for (const ref of items) {
-      const item = this.items.get(keyOf(ref.itemId, ref.contentIndex));
+      const key = keyOf(ref.itemId, ref.contentIndex);
+      // The item the worklet left last: nothing of it is rendered any more, stop reporting it.
+      if (this.previous && keyOf(this.previous.item.itemId, this.previous.item.contentIndex) === key) this.previous = null;
+      const item = this.items.get(key);
       if (!item) continue;
       ids.push(item.id);
       if (item === this.current) stopsCurrent = true;
@@ -174,13 +177,13 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     const cur = this.current!;
     this.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
     this.current = null;
-    this.previous = null;
     this.report = null;
     return silentAt;
   }
 
   /** Drops everything queued or playing (for apps that drive the player by hand). */
   interrupt(): number | void {
+    this.previous = null;
     return this.drop([...this.items.values()]);
   }
 
@@ -220,13 +223,11 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
    * (performance.now() clock).
    */
   getState(): PlaybackState {
-    const cur = this.current;
-    const r = this.report;
+    const { current: cur, report: r, previous: prev } = this;
+    // The worklet moved on (or the item after it was dropped), but for one output latency the
+    // listener still hears the previous item's tail: report it until the first frame of `cur` is heard.
+    if (prev && (!cur || !r || (cur.startFrame ?? r.end) > this.clock.heardTime(this.ctx!) * this.ctx!.sampleRate)) return this.stateOf(prev.item, prev.report);
     if (!cur || !r) return { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
-    const prev = this.previous;
-    // The worklet moved on to `cur`, but for one output latency the listener still hears the
-    // previous item's tail: report that item until the first frame of `cur` is heard.
-    if (prev && this.ctx && (cur.startFrame ?? r.end) > this.clock.heardTime(this.ctx) * this.ctx.sampleRate) return this.stateOf(prev.item, prev.report);
     return this.stateOf(cur, r);
   }
 
