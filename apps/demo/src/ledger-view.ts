@@ -64,7 +64,7 @@ export function showLatency(list: HTMLOListElement, e: RealtimeModelEventOf<'lat
 function latencyLabel(e: RealtimeModelEventOf<'latency'>): string {
   if (e.kind === 'barge_in') return 'barge-in to silence: from the server hearing you start to speak to the reply going quiet at your speaker';
   if (e.kind === 'interrupt') return 'interrupt to silence: from pressing Interrupt to the reply going quiet at your speaker';
-  const from = e.trigger === 'speech_stopped' ? 'you stopped speaking' : 'your message was sent';
+  const from = e.trigger === 'speech_stopped' ? 'you stopped speaking' : 'it was asked for (a message or a tool output sent)';
   const delta = e.firstDeltaMs === null ? '' : `; its first audio arrived after ${Math.round(e.firstDeltaMs)} ms`;
   return `reply heard: from when ${from} to its first sound at your speaker${delta}`;
 }

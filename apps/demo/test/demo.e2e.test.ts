@@ -171,7 +171,10 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     if (micDir) rmSync(micDir, { recursive: true, force: true });
   });
 
-  const shot = (name: string) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+  const shot = async (name: string) => {
+    await page.evaluate(() => window.scrollTo(0, 0)); // scrolled, the sticky header would cover the top
+    await page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+  };
   const numbers = (selector: string) => page.locator(selector).allTextContents().then((t) => t.map(Number).filter(Number.isFinite));
 
   it('connects, speaks a reply, calls the tool, truncates mid-reply on interrupt', async () => {
@@ -198,7 +201,7 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     expect(await page.locator('#transcript .msg.assistant .heard').count()).toBe(1);
     expect(await page.locator('#transcript .msg.assistant .unheard.pending').count()).toBe(1);
     // The latency as heard of this turn: typed message sent → first sound at the speaker.
-    await expect.poll(() => page.textContent('#latency li[data-kind="first_audio_heard"]')).toMatch(/^\d+ ms reply heard: from when your message was sent to its first sound at your speaker; its first audio arrived after \d+ ms$/);
+    await expect.poll(() => page.textContent('#latency li[data-kind="first_audio_heard"]')).toMatch(/^\d+ ms reply heard: from when it was asked for \(a message or a tool output sent\) to its first sound at your speaker; its first audio arrived after \d+ ms$/);
     // Heard at the output: the player's `level` reports (RMS of the samples its worklet rendered to
     // the destination) drive the speaker meter while the reply plays.
     await expect.poll(() => page.$eval('#out-level', (m) => (m as HTMLMeterElement).value), { timeout: 5_000 }).toBeGreaterThan(0);
