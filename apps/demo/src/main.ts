@@ -38,11 +38,12 @@ function getWeather(args: { city?: string }): unknown {
 let model: Model | null = null;
 let player: WebAudioPlayer | null = null;
 let mic: MicrophoneCapture | null = null;
-let state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
+/** The connection as shown; `reconnecting` when the library's opt-in reconnect is under way. */
+let state: 'disconnected' | 'connecting' | 'connected' | 'reconnecting' = 'disconnected';
 
 function setState(next: typeof state): void {
   state = next;
-  ui.status.textContent = { disconnected: 'Disconnected', connecting: 'Connecting…', connected: 'Connected' }[next];
+  ui.status.textContent = { disconnected: 'Disconnected', connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…' }[next];
   ui.status.dataset.state = next;
   ui.connect.textContent = next === 'disconnected' ? 'Connect' : 'Disconnect';
   const live = next === 'connected';
@@ -233,7 +234,7 @@ async function connect(): Promise<void> {
     m.on('connection_status', ({ status }) => {
       if (m !== model) return;
       if (status === 'disconnected') teardown();
-      else setState(status);
+      else setState(status as typeof state);
     });
     m.on('raw_server_event', ({ data }) => { log('in', (data as Obj)?.type ?? 'unknown', data); onServerEvent(data as Obj); });
     for (const type of ['audio', 'audio_done', 'turn_ended'] as const) m.on(type, () => timeline.refresh());
