@@ -3,6 +3,8 @@
 //  - simulator mode (no OPENAI_API_KEY, or DEMO_SIMULATOR=1): the simulator URL and a dummy ek_ key;
 //  - real mode (OPENAI_API_KEY set): mints an ephemeral key with POST {OPENAI_BASE_URL}/realtime/client_secrets
 //    so the real key never reaches the browser.
+// In simulator mode only, GET /api/sim/word-timings?item=ID returns the simulator's true word
+// timings of an assistant item (for the end-to-end test of the heard transcript).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin, ViteDevServer } from 'vite';
 // The workspace's simulator source, not '@open-realtime/simulator': Vite loads this file with the
@@ -74,11 +76,13 @@ export function demoServer(options: DemoServerOptions = {}): Plugin {
   const ensureSimulator = () =>
     (starting ??= startSimulator({ port: options.simulatorPort ?? 0, pace: options.pace ?? 3, script: DEMO_SCRIPT }));
 
+  const simulatorMode = () => !process.env.OPENAI_API_KEY || process.env.DEMO_SIMULATOR === '1';
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET' });
     const key = process.env.OPENAI_API_KEY;
     try {
-      if (key && process.env.DEMO_SIMULATOR !== '1') {
+      if (key && !simulatorMode()) {
         return sendJson(res, 200, await mintEphemeralKey(key, process.env.OPENAI_BASE_URL || DEFAULT_BASE_URL));
       }
       const s = await ensureSimulator();
@@ -88,8 +92,19 @@ export function demoServer(options: DemoServerOptions = {}): Plugin {
     }
   };
 
+  const wordTimings = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET' });
+    if (!simulatorMode()) return sendJson(res, 404, { error: 'Word timings exist only in simulator mode' });
+    const item = new URL(req.url ?? '', 'http://localhost').searchParams.get('item');
+    if (!item) return sendJson(res, 400, { error: 'Missing ?item=ID' });
+    const timings = (await ensureSimulator()).wordTimings(item);
+    if (!timings) return sendJson(res, 404, { error: `No word timings for item ${item}` });
+    sendJson(res, 200, timings);
+  };
+
   const install = (server: Pick<ViteDevServer, 'middlewares' | 'httpServer'> & { config: ViteDevServer['config'] }) => {
     server.middlewares.use('/api/session', (req, res) => void handle(req, res));
+    server.middlewares.use('/api/sim/word-timings', (req, res) => void wordTimings(req, res).catch((e: Error) => sendJson(res, 500, { error: e.message })));
     const started = ensureSimulator();
     started.then(
       (s) => server.config.logger.info(`  ➜  Simulator: ${s.url}${process.env.OPENAI_API_KEY && process.env.DEMO_SIMULATOR !== '1' ? ' (idle: OPENAI_API_KEY is set, the real API is used)' : ''}`),

@@ -1,7 +1,11 @@
-// The demo page: one OpenAIRealtimeWebSocketModel, a WebAudioPlayer as its playback tracker and a
-// MicrophoneCapture, wired the way an app would. No framework: small render functions per panel.
-import { OpenAIRealtimeWebSocketModel, type RealtimeItem } from '@open-realtime/client';
-import { attachPlayer, CaptureError, MicrophoneCapture, WebAudioPlayer } from '@open-realtime/client/web-audio';
+// The demo page: one OpenAIRealtimeWebSocketModel driving a WebAudioPlayer (wired in one step with
+// `connect({ player })`) and a MicrophoneCapture, the way an app would. What was received, heard
+// and cut comes from the model's ledger (getAudioItems, heard_transcript, audio_interrupted,
+// latency), never from the page's own counting. No framework: small render functions per panel.
+import { OpenAIRealtimeWebSocketModel, type RealtimeItem, type RealtimeModelEventOf } from '@open-realtime/client';
+import { CaptureError, MicrophoneCapture, WebAudioPlayer } from '@open-realtime/client/web-audio';
+import { Timeline, showLatency } from './ledger-view.ts';
+import { log } from './log.ts';
 
 type Model = InstanceType<typeof OpenAIRealtimeWebSocketModel>;
 type Obj = Record<string, any>;
@@ -14,8 +18,7 @@ const ui = {
   interrupt: el<HTMLButtonElement>('interrupt'), mic: el<HTMLButtonElement>('mic'),
   micLevel: el<HTMLMeterElement>('mic-level'), outLevel: el<HTMLMeterElement>('out-level'),
   session: el('session'), tools: el<HTMLOListElement>('tools'), timeline: el<HTMLTableElement>('timeline'),
-  log: el<HTMLOListElement>('log'), logCount: el('log-count'), logFilter: el<HTMLInputElement>('log-filter'),
-  logAudio: el<HTMLInputElement>('log-audio'), logDownload: el<HTMLButtonElement>('log-download'), logClear: el<HTMLButtonElement>('log-clear'),
+  latency: el<HTMLOListElement>('latency'),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -35,11 +38,12 @@ function getWeather(args: { city?: string }): unknown {
 let model: Model | null = null;
 let player: WebAudioPlayer | null = null;
 let mic: MicrophoneCapture | null = null;
-let state: 'disconnected' | 'connecting' | 'connected' = 'disconnected';
+/** The connection as shown; `reconnecting` when the library's opt-in reconnect is under way. */
+let state: 'disconnected' | 'connecting' | 'connected' | 'reconnecting' = 'disconnected';
 
 function setState(next: typeof state): void {
   state = next;
-  ui.status.textContent = { disconnected: 'Disconnected', connecting: 'Connecting…', connected: 'Connected' }[next];
+  ui.status.textContent = { disconnected: 'Disconnected', connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…' }[next];
   ui.status.dataset.state = next;
   ui.connect.textContent = next === 'disconnected' ? 'Connect' : 'Disconnect';
   const live = next === 'connected';
@@ -52,73 +56,11 @@ function showError(message: string | null): void {
   ui.error.textContent = message ?? '';
 }
 
-// --- event log ---------------------------------------------------------------------------------
-interface LogEntry { t: number; dir: 'in' | 'out' | 'app'; type: string; data: unknown }
-const logEntries: LogEntry[] = [];
-const LOG_DOM_MAX = 400;
-const t0 = performance.now();
-const isAudioDelta = (type: string) => type === 'response.output_audio.delta' || type === 'input_audio_buffer.append';
-
-/** Base64 audio is replaced by its length, so the log stays small. */
-function slim(data: unknown): unknown {
-  if (data && typeof data === 'object' && typeof (data as Obj).audio === 'string') return { ...(data as Obj), audio: `<${(data as Obj).audio.length} base64 chars>` };
-  if (data && typeof data === 'object' && typeof (data as Obj).delta === 'string' && (data as Obj).type === 'response.output_audio.delta')
-    return { ...(data as Obj), delta: `<${(data as Obj).delta.length} base64 chars>` };
-  return data;
-}
-
-function log(dir: LogEntry['dir'], type: string, data: unknown): void {
-  const entry = { t: Math.round(performance.now() - t0), dir, type, data: slim(data) };
-  logEntries.push(entry);
-  if (logEntries.length > 20000) logEntries.splice(0, 5000);
-  if (matches(entry)) appendLog(entry);
-  ui.logCount.textContent = `(${logEntries.length})`;
-}
-
-function matches(e: LogEntry): boolean {
-  if (!ui.logAudio.checked && isAudioDelta(e.type)) return false;
-  const q = ui.logFilter.value.trim().toLowerCase();
-  return !q || e.type.toLowerCase().includes(q) || JSON.stringify(e.data).toLowerCase().includes(q);
-}
-
-function appendLog(e: LogEntry): void {
-  const li = document.createElement('li');
-  li.className = `ev ${e.dir}`;
-  const details = document.createElement('details');
-  const summary = document.createElement('summary');
-  summary.innerHTML = `<span class="t"></span><span class="dir"></span><span class="type"></span>`;
-  summary.children[0]!.textContent = `${(e.t / 1000).toFixed(2)}s`;
-  summary.children[1]!.textContent = e.dir === 'in' ? '⇣' : e.dir === 'out' ? '⇡' : '•';
-  summary.children[1]!.setAttribute('aria-label', e.dir === 'in' ? 'received' : e.dir === 'out' ? 'sent' : 'app');
-  summary.children[2]!.textContent = e.type;
-  const pre = document.createElement('pre');
-  details.append(summary, pre);
-  details.addEventListener('toggle', () => { if (details.open && !pre.textContent) pre.textContent = JSON.stringify(e.data, null, 2); }, { once: false });
-  li.append(details);
-  const stick = ui.log.scrollTop + ui.log.clientHeight >= ui.log.scrollHeight - 8;
-  ui.log.append(li);
-  while (ui.log.childElementCount > LOG_DOM_MAX) ui.log.firstElementChild!.remove();
-  if (stick) ui.log.scrollTop = ui.log.scrollHeight;
-}
-
-function rerenderLog(): void {
-  ui.log.replaceChildren();
-  const shown = logEntries.filter(matches);
-  for (const e of shown.slice(-LOG_DOM_MAX)) appendLog(e);
-}
-ui.logFilter.addEventListener('input', rerenderLog);
-ui.logAudio.addEventListener('change', rerenderLog);
-ui.logClear.addEventListener('click', () => { logEntries.length = 0; ui.logCount.textContent = ''; rerenderLog(); });
-ui.logDownload.addEventListener('click', () => {
-  const body = logEntries.filter(matches).map((e) => JSON.stringify(e)).join('\n') + '\n';
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([body], { type: 'application/x-ndjson' }));
-  a.download = `realtime-events-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-});
-
-// --- transcripts -------------------------------------------------------------------------------
+// --- transcripts ---------------------------------------------------------------------------------
+/**
+ * A transcript line. For assistant audio, `heard` is the model's heard split (null until the first
+ * `heard_transcript`); the rest of the text is not heard yet, or never will be once `cutMs` is set.
+ */
 interface Line { li: HTMLLIElement; role: string; text: string; heard: string | null; cutMs: number | null }
 const lines = new Map<string, Line>();
 
@@ -141,18 +83,22 @@ function renderLine(l: Line): void {
   who.textContent = l.role === 'user' ? 'You' : 'Assistant';
   const body = document.createElement('span');
   body.className = 'text';
-  if (l.heard !== null) {
+  const rest = l.heard !== null && l.text.startsWith(l.heard) ? l.text.slice(l.heard.length) : '';
+  if (l.heard !== null && (rest || l.cutMs !== null)) {
     const heard = document.createElement('span');
     heard.className = 'heard';
     heard.textContent = l.heard;
-    const rest = document.createElement('span');
-    rest.className = 'unheard';
-    rest.title = 'Not heard: playback was interrupted';
-    rest.textContent = l.text.startsWith(l.heard) ? l.text.slice(l.heard.length) : '';
-    const badge = document.createElement('span');
-    badge.className = 'badge';
-    badge.textContent = `cut at ${l.cutMs} ms`;
-    body.append(heard, rest, ' ', badge);
+    const unheard = document.createElement('span');
+    unheard.className = l.cutMs === null ? 'unheard pending' : 'unheard cut';
+    unheard.title = l.cutMs === null ? 'Not heard yet' : 'Never heard: playback was interrupted';
+    unheard.textContent = rest;
+    body.append(heard, unheard);
+    if (l.cutMs !== null) {
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = `cut at ${l.cutMs} ms`;
+      body.append(' ', badge);
+    }
   } else body.textContent = l.text || '…';
   l.li.replaceChildren(who, body);
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
@@ -164,44 +110,21 @@ function setLineText(itemId: string, role: string, text: string): void {
   renderLine(l);
 }
 
-/** The words heard before `ms`, proportional to the item's received audio. */
-function heardPart(text: string, ms: number, receivedMs: number): string {
-  if (receivedMs <= 0) return '';
-  const cut = Math.round(text.length * Math.min(1, ms / receivedMs));
-  if (cut >= text.length) return text;
-  const space = text.lastIndexOf(' ', cut);
-  return space > 0 ? text.slice(0, space) : '';
+/** The model's heard split moved (while playing) or is final (fully heard, or cut). */
+function onHeard(e: RealtimeModelEventOf<'heard_transcript'>): void {
+  const l = line(e.itemId, 'assistant');
+  l.heard = e.heard;
+  if (e.heard.length + e.unheard.length > l.text.length) l.text = e.heard + e.unheard;
+  renderLine(l);
 }
 
-// --- playback timeline -------------------------------------------------------------------------
-interface Row { tr: HTMLTableRowElement; receivedMs: number; playedMs: number; truncatedMs: number | null }
-const rows = new Map<string, Row>();
-function row(itemId: string): Row {
-  let r = rows.get(itemId);
-  if (!r) {
-    const tr = document.createElement('tr');
-    tr.dataset.itemId = itemId;
-    tr.innerHTML = '<th scope="row"></th><td class="received"></td><td class="played"></td><td class="truncated"></td>';
-    tr.children[0]!.textContent = itemId.slice(-8);
-    tr.children[0]!.setAttribute('title', itemId);
-    r = { tr, receivedMs: 0, playedMs: 0, truncatedMs: null };
-    rows.set(itemId, r);
-    ui.timeline.tBodies[0]!.append(tr);
-  }
-  return r;
-}
-let timelineQueued = false;
-function renderTimeline(): void {
-  if (timelineQueued) return;
-  timelineQueued = true;
-  requestAnimationFrame(() => {
-    timelineQueued = false;
-    for (const r of rows.values()) {
-      r.tr.children[1]!.textContent = String(Math.round(r.receivedMs));
-      r.tr.children[2]!.textContent = String(Math.round(r.playedMs));
-      r.tr.children[3]!.textContent = r.truncatedMs === null ? '—' : String(r.truncatedMs);
-    }
-  });
+/** Playback of an item stopped before its end: the rest is struck through, with the cut position. */
+function onInterrupted(m: Model, e: RealtimeModelEventOf<'audio_interrupted'>): void {
+  const item = m.getAudioItems().find((i) => i.itemId === e.itemId && i.contentIndex === e.contentIndex);
+  const l = line(e.itemId, 'assistant');
+  l.cutMs = item ? (item.truncatedAtMs ?? Math.floor(item.heardMs)) : 0;
+  l.heard ??= '';
+  renderLine(l);
 }
 
 // --- tool calls --------------------------------------------------------------------------------
@@ -246,18 +169,6 @@ function onServerEvent(e: Obj): void {
     case 'session.updated':
       showSession(e.session ?? {});
       break;
-    case 'conversation.item.truncated': {
-      const r = row(e.item_id);
-      r.truncatedMs = e.audio_end_ms;
-      renderTimeline();
-      const l = lines.get(e.item_id);
-      if (l) {
-        l.cutMs = e.audio_end_ms;
-        l.heard = heardPart(l.text, e.audio_end_ms, r.receivedMs);
-        renderLine(l);
-      }
-      break;
-    }
     case 'conversation.item.input_audio_transcription.failed':
       setLineText(e.item_id, 'user', `(spoken audio: ${e.error?.message ?? 'no transcript'})`);
       break;
@@ -278,9 +189,8 @@ function onItem(item: RealtimeItem): void {
   } else if (item.role === 'assistant') {
     const text = parts.map((p) => p.transcript ?? p.text ?? '').join('');
     const l = line(item.itemId, 'assistant');
-    // The server may later report the transcript trimmed to what was heard: keep both parts.
-    if (l.heard !== null && text && text.length < l.text.length && l.text.startsWith(text)) l.heard = text;
-    else if (text.length > l.text.length) l.text = text;
+    // A server may report the transcript trimmed after a truncate: the heard split stays the model's.
+    if (text.length > l.text.length) l.text = text;
     renderLine(l);
   }
 }
@@ -315,22 +225,22 @@ async function connect(): Promise<void> {
     ui.mode.textContent = session.mode === 'openai' ? 'OpenAI API' : 'Simulator';
     await starting;
     const p = player;
-    p.on('position', ({ itemId, ms }) => { const r = row(itemId); r.playedMs = Math.max(r.playedMs, ms); renderTimeline(); });
-    p.on('level', ({ rms }) => { ui.outLevel.value = Math.min(1, rms * 4); });
-
     const m = new OpenAIRealtimeWebSocketModel({ createWebSocket: loggingSocket });
     model = m;
+    const timeline = new Timeline(ui.timeline, () => m.getAudioItems());
+    // Each position report is folded into the model's ledger; redraw from it.
+    p.on('position', () => timeline.refresh());
+    p.on('level', ({ rms }) => { ui.outLevel.value = Math.min(1, rms * 4); });
     m.on('connection_status', ({ status }) => {
       if (m !== model) return;
       if (status === 'disconnected') teardown();
-      else setState(status);
+      else setState(status as typeof state);
     });
     m.on('raw_server_event', ({ data }) => { log('in', (data as Obj)?.type ?? 'unknown', data); onServerEvent(data as Obj); });
-    attachPlayer(m, p); // audio → player, item and response ends, interrupts
-    m.on('audio', ({ data, itemId }) => {
-      row(itemId).receivedMs += data.byteLength / 48; // pcm16 mono 24 kHz: 48 bytes per ms
-      renderTimeline();
-    });
+    for (const type of ['audio', 'audio_done', 'turn_ended'] as const) m.on(type, () => timeline.refresh());
+    m.on('heard_transcript', (e) => { onHeard(e); timeline.refresh(); });
+    m.on('audio_interrupted', (e) => { log('app', 'audio_interrupted', e); onInterrupted(m, e); timeline.refresh(); });
+    m.on('latency', (e) => { log('app', 'latency', e); showLatency(ui.latency, e); });
     m.on('transcript_delta', ({ itemId, delta }) => { const l = line(itemId, 'assistant'); l.text += delta; renderLine(l); });
     m.on('output_text_delta', ({ itemId, delta }) => { const l = line(itemId, 'assistant'); l.text += delta; renderLine(l); });
     m.on('input_audio_transcription_completed', ({ itemId, transcript }) => setLineText(itemId, 'user', transcript));
@@ -342,7 +252,7 @@ async function connect(): Promise<void> {
     await m.connect({
       url: session.url,
       apiKey: session.apiKey,
-      playbackTracker: p,
+      player: p, // one step: the model appends audio, drops what an interrupt stops, reads what was heard
       initialModelSettings: {
         voice: 'marin',
         instructions: 'You are a concise, friendly voice assistant. Use get_weather for weather questions.',
@@ -436,9 +346,9 @@ ui.composer.addEventListener('submit', (event) => {
 ui.interrupt.addEventListener('click', () => {
   if (!model) return;
   log('app', 'interrupt', model.getPlaybackState());
-  // forceResponseCancel: the button means "stop talking", so the response is cancelled even
-  // when the session would only cancel by itself on a detected barge-in.
-  model.interrupt({ forceResponseCancel: true }).catch((e: Error) => showError(e.message));
+  // "Stop talking": interrupt() also cancels the response, even when the session would cancel by
+  // itself only on a detected barge-in.
+  model.interrupt().catch((e: Error) => showError(e.message));
 });
 ui.mic.addEventListener('click', () => void (mic ? stopMic() : startMic()));
 document.addEventListener('keydown', (event) => {

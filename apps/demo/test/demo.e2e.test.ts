@@ -80,6 +80,24 @@ describe('GET /api/session', () => {
     expect(body.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime\?model=/);
   });
 
+  it('serves the simulator\'s word timings in simulator mode only, with plain errors', async () => {
+    const missing = await fetch(`${base}api/sim/word-timings`);
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ error: 'Missing ?item=ID' });
+    const unknown = await fetch(`${base}api/sim/word-timings?item=item_nope`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'No word timings for item item_nope' });
+    try {
+      process.env.OPENAI_API_KEY = 'sk-real-secret';
+      const real = await fetch(`${base}api/sim/word-timings?item=item_nope`);
+      expect(real.status).toBe(404);
+      expect(await real.json()).toEqual({ error: 'Word timings exist only in simulator mode' });
+    } finally {
+      restoreEnv();
+      delete process.env.OPENAI_API_KEY;
+    }
+  });
+
   it('mints an ephemeral key with OPENAI_API_KEY and never returns the real key', async () => {
     const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: string }> = [];
     let status = 200;
@@ -153,7 +171,10 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     if (micDir) rmSync(micDir, { recursive: true, force: true });
   });
 
-  const shot = (name: string) => page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+  const shot = async (name: string) => {
+    await page.evaluate(() => window.scrollTo(0, 0)); // scrolled, the sticky header would cover the top
+    await page.screenshot({ path: `${shots}${name}.png`, fullPage: true });
+  };
   const numbers = (selector: string) => page.locator(selector).allTextContents().then((t) => t.map(Number).filter(Number.isFinite));
 
   it('connects, speaks a reply, calls the tool, truncates mid-reply on interrupt', async () => {
@@ -173,18 +194,25 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.textContent('#transcript .msg.user'), { timeout: 10_000 }).toContain('Tell me a story');
     await expect.poll(() => page.textContent('#transcript .msg.assistant'), { timeout: 15_000 }).toContain('You said: Tell me a story');
-    await expect.poll(async () => Math.max(0, ...(await numbers('#timeline td.played'))), { timeout: 15_000 }).toBeGreaterThan(400);
+    // Heard ms come from the model's ledger (the player's audio clock); wait until ~1 s was heard
+    // so the cut lands some words into the reply, while it still streams (6 s at 3× real time).
+    await expect.poll(async () => Math.max(0, ...(await numbers('#timeline td.heard'))), { timeout: 15_000 }).toBeGreaterThan(1000);
+    // While it plays, the words not heard yet are shown greyed, not struck through.
+    expect(await page.locator('#transcript .msg.assistant .heard').count()).toBe(1);
+    expect(await page.locator('#transcript .msg.assistant .unheard.pending').count()).toBe(1);
+    // The latency as heard of this turn: typed message sent → first sound at the speaker.
+    await expect.poll(() => page.textContent('#latency li[data-kind="first_audio_heard"]')).toMatch(/^\d+ ms reply heard: from when it was asked for \(a message or a tool output sent\) to its first sound at your speaker; its first audio arrived after \d+ ms$/);
     // Heard at the output: the player's `level` reports (RMS of the samples its worklet rendered to
     // the destination) drive the speaker meter while the reply plays.
     await expect.poll(() => page.$eval('#out-level', (m) => (m as HTMLMeterElement).value), { timeout: 5_000 }).toBeGreaterThan(0);
     await shot('2-reply-playing');
 
-    // Barge-in MID-REPLY: the reply is at least 6 s of audio, streamed at 3x real time, so ~0.4 s
-    // into playback it is still streaming. The played ms the timeline shows for the item is read and
+    // Barge-in MID-REPLY: the reply is at least 6 s of audio, streamed at 3x real time, so ~1 s
+    // into playback it is still streaming. The heard ms the timeline shows for the item is read and
     // Interrupt pressed in one page task, so nothing runs in between.
     const itemId = (await page.getAttribute('#transcript .msg.assistant', 'data-item-id'))!;
     const shownMs = await page.evaluate((id) => {
-      const ms = Number(document.querySelector(`#timeline tr[data-item-id="${CSS.escape(id)}"] td.played`)!.textContent);
+      const ms = Number(document.querySelector(`#timeline tr[data-item-id="${CSS.escape(id)}"] td.heard`)!.textContent);
       document.getElementById('interrupt')!.click();
       return ms;
     }, itemId);
@@ -195,15 +223,27 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     const truncate = JSON.parse((await page.textContent('#log li.out pre'))!);
     expect(truncate).toMatchObject({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0 });
     const endMs: number = truncate.audio_end_ms;
-    // audio_end_ms is read from the audio clock at the click; the timeline shows the last `position`
-    // report (one every 4 render quanta, ~11 ms at 48 kHz) as of the last animation frame (~17 ms),
-    // so it lags by about 30 ms at most; 60 ms leaves room for a late frame on a loaded machine.
+    // audio_end_ms is read from the audio clock at the click; the timeline shows the ledger as of the
+    // last `position` report (one every 4 render quanta, ~11 ms at 48 kHz) at the last animation
+    // frame (~17 ms), so it lags by about 30 ms at most; 60 ms leaves room for a late frame on a
+    // loaded machine.
     expect(endMs).toBeGreaterThan(0);
     expect(Math.abs(endMs - shownMs)).toBeLessThanOrEqual(60);
-    // The echo carries the same position; the timeline and the transcript show the cut there.
+    // The ledger holds the same position; the timeline and the transcript show the cut there.
     await expect.poll(() => numbers(`#timeline tr[data-item-id="${itemId}"] td.truncated`)).toEqual([endMs]);
+    expect(await page.textContent(`#timeline tr[data-item-id="${itemId}"] td.phase`)).toBe('cut');
     await expect.poll(() => page.textContent('#transcript .msg.assistant .badge')).toBe(`cut at ${endMs} ms`);
-    expect((await page.textContent('#transcript .msg.assistant .unheard'))!.trim().length).toBeGreaterThan(0);
+    expect((await page.textContent('#transcript .msg.assistant .unheard.cut'))!.trim().length).toBeGreaterThan(0);
+    // The heard split shown matches what the simulator really spoke before audio_end_ms, within one
+    // word: a word counts as heard when its first sample was (startMs < audio_end_ms).
+    const timings = (await (await fetch(`${base}api/sim/word-timings?item=${encodeURIComponent(itemId)}`)).json()) as Array<{ word: string; startMs: number }>;
+    const trulyHeard = timings.filter((w) => w.startMs < endMs).length;
+    const shownHeard = (await page.textContent('#transcript .msg.assistant .heard'))!.trim().split(/\s+/).filter(Boolean);
+    console.log(`heard split at ${endMs} ms: shown ${shownHeard.length} words (${shownHeard.join(' ')}), simulator ${trulyHeard} (${timings.slice(0, trulyHeard).map((w) => w.word).join(' ')})`);
+    expect(trulyHeard).toBeGreaterThan(0);
+    expect(Math.abs(shownHeard.length - trulyHeard)).toBeLessThanOrEqual(1);
+    // The stop's own latency: Interrupt pressed → the reply quiet at the speaker.
+    await expect.poll(() => page.textContent('#latency li[data-kind="interrupt"]')).toMatch(/^\d+ ms interrupt to silence: /);
     await shot('3-interrupted');
     await page.fill('#log-filter', '');
 

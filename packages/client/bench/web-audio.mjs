@@ -46,7 +46,7 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 
 const dir = mkdtempSync(join(tmpdir(), 'or-bench-audio-'));
 await esbuild.build({
-  entryPoints: [join(PKG, 'test/audio/fixtures/player-page.ts')],
+  entryPoints: [join(PKG, 'test/audio/fixtures/load-page.ts')], // the player tests' page plus the load measure
   bundle: true, format: 'esm', outfile: join(dir, 'entry.js'), logLevel: 'silent',
 });
 writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="entry.js"></script>');
@@ -93,7 +93,8 @@ try {
   // Main-thread cost: CDP TaskDuration (all main-thread tasks of the page's renderer) over a
   // known playback, streamed like a server does (5× real time), minus a baseline run with the
   // same context and timers but no player. ScriptDuration isolates the JS part; enqueue time is
-  // also measured directly with performance.now() around each call.
+  // also measured directly with performance.now() around each call. Then the same with the model
+  // receiving the frames and driving the player (fixtures/load-page.ts): parse, base64, ledger.
   const loadPage = await browser.newPage();
   await loadPage.goto(`http://127.0.0.1:${server.address().port}/`);
   await loadPage.waitForFunction(() => globalThis.harnessReady === true);
@@ -101,25 +102,26 @@ try {
   await cdp.send('Performance.enable');
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   const SECONDS = QUICK ? 2 : 4;
-  const load = async (withPlayer) => {
-    await loadPage.evaluate((p) => globalThis.harness.loadPrepare(p), withPlayer);
+  const load = async (mode) => {
+    await loadPage.evaluate(([m, s]) => globalThis.harness.loadPrepare(m, s), [mode, SECONDS]);
     const before = await metrics();
     const r = await loadPage.evaluate((s) => globalThis.harness.loadStream(s), SECONDS);
     const after = await metrics();
     await loadPage.evaluate(() => globalThis.harness.loadTeardown());
     return { task: (after.TaskDuration - before.TaskDuration) * 1000, script: (after.ScriptDuration - before.ScriptDuration) * 1000, ...r };
   };
-  const runs = { player: [], base: [] };
+  const runs = { player: [], base: [], model: [] };
   for (let i = 0; i < (QUICK ? 1 : 3); i++) {
-    runs.base.push(await load(false));
-    runs.player.push(await load(true));
+    runs.base.push(await load('none'));
+    runs.player.push(await load('player'));
+    runs.model.push(await load('model'));
   }
   const med = (xs) => pct(xs, 0.5);
-  const taskPer = (med(runs.player.map((r) => r.task)) - med(runs.base.map((r) => r.task))) / SECONDS;
-  const scriptPer = (med(runs.player.map((r) => r.script)) - med(runs.base.map((r) => r.script))) / SECONDS;
-  const enqueuePer = med(runs.player.map((r) => r.enqueueMs)) / SECONDS;
+  const per = (mode, key) => (med(runs[mode].map((r) => r[key])) - med(runs.base.map((r) => r[key]))) / SECONDS;
+  const feedPer = (mode) => med(runs[mode].map((r) => r.enqueueMs)) / SECONDS;
   console.log(`main-thread load: ${SECONDS} s of 24 kHz pcm16 at 48 kHz, median of ${runs.player.length} runs, baseline ${(med(runs.base.map((r) => r.task)) / SECONDS).toFixed(2)} ms/s subtracted`);
-  console.log(`main-thread time: ${taskPer.toFixed(2)} ms per second of playback (script ${scriptPer.toFixed(2)} ms, enqueue() ${enqueuePer.toFixed(2)} ms)`);
+  console.log(`main-thread time: ${per('player', 'task').toFixed(2)} ms per second of playback (script ${per('player', 'script').toFixed(2)} ms, enqueue() ${feedPer('player').toFixed(2)} ms)`);
+  console.log(`with the model driving it: ${per('model', 'task').toFixed(2)} ms per second of playback (script ${per('model', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model').toFixed(2)} ms)`);
 } finally {
   await browser.close();
   server.close();

@@ -1,6 +1,6 @@
 // The `./web-audio` subpath: browser playback and capture for the Realtime client.
 // Stands alone (STYLE.md "audio/ stands alone"): it uses only the core's types and error class,
-// never its state, a transport or the client (attachPlayer is typed on the core's event types).
+// never its state, a transport or the client (attachPlayer is typed structurally on the model).
 export { WebAudioPlayer, loadPlayerWorklet } from './audio/player.js';
 export type { WebAudioPlayerOptions, WebAudioPlayerEvents } from './audio/player.js';
 export { PLAYER_WORKLET_SOURCE, PLAYER_PROCESSOR_NAME } from './audio/player.worklet.js';
@@ -10,5 +10,6 @@ export {
 export type { AudioEncoding } from './audio/codec.js';
 export { attachPlayer } from './audio/attach.js';
 export type { AttachableModel } from './audio/attach.js';
+export type { AudioPlayer, AudioItemRef, PlaybackState } from './core/types.js';
 export { MicrophoneCapture, CaptureError, toCaptureError } from './audio/capture.js';
 export type { MicrophoneCaptureOptions, MicrophoneCaptureEvents, CaptureErrorCode } from './audio/capture.js';

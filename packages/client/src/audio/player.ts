@@ -1,14 +1,19 @@
-// WebAudioPlayer: plays streamed model audio through an AudioWorklet and is the core's
-// PlaybackTracker, reporting played ms from the audio clock rather than the wall clock.
+// WebAudioPlayer: the core's AudioPlayer on Web Audio. It renders what the model appends and drops
+// what the model tells it to drop, and reports what the listener heard from the audio clock.
+// It keeps no conversation state (STYLE.md rule 11): which responses were interrupted is the
+// core's to know; a dropped item is simply never rendered again.
 // Invariants: decoding and resampling happen here, the worklet only renders and counts frames;
-// elapsedMs counts only frames the worklet rendered for the item, minus the device output
-// latency, never silence, never more than was received; nothing advances while suspended.
-// Memory stays bounded: item records are dropped once the worklet has moved past them.
+// elapsedMs counts only frames rendered for the item, minus the output latency, never silence,
+// never more than was received; nothing advances while suspended. Records of items the worklet
+// moved past, or that were dropped, are released.
 import { RealtimeUserError } from '../core/errors.js';
-import type { AudioFormatLike, PlaybackState, PlaybackTracker } from '../core/types.js';
+import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, PlaybackTracker } from '../core/types.js';
 import { ENCODING_BYTES, ENCODING_RATE, LinearResampler, decodeToFloat32, encodedMs, toEncoding } from './codec.js';
 import type { AudioEncoding } from './codec.js';
-import { PLAYER_PROCESSOR_NAME, PLAYER_WORKLET_SOURCE } from './player.worklet.js';
+import { OutputClock } from './output-clock.js';
+import { PLAYER_PROCESSOR_NAME, loadPlayerWorklet } from './player.worklet.js';
+
+export { loadPlayerWorklet };
 
 /** Options for {@link WebAudioPlayer}. */
 export interface WebAudioPlayerOptions {
@@ -29,7 +34,7 @@ export interface WebAudioPlayerOptions {
 export interface WebAudioPlayerEvents {
   /** The worklet began rendering an item (again after a stall). */
   started: { itemId: string; contentIndex: number };
-  /** The item stopped rendering: the next item began, the queue ran dry, or it was interrupted. */
+  /** The item stopped rendering: the next item began, the queue ran dry, or it was dropped. */
   ended: { itemId: string; contentIndex: number; playedMs: number; interrupted: boolean };
   /** Played position of the current item, at each worklet report (~every 4 render quanta). */
   position: { itemId: string; contentIndex: number; ms: number };
@@ -43,41 +48,31 @@ interface ItemRecord {
   id: number;
   itemId: string;
   contentIndex: number;
-  responseId: string | undefined;
   receivedBytes: number;
   encoding: AudioEncoding;
   postedFrames: number;
   carry: Uint8Array | null;
   resampler: LinearResampler;
+  /** Complete (itemDone, or audio of a later item came): the posted frames are the whole item. */
+  done: boolean;
+  /** Context frame of its first rendered frame, from the worklet's first report of it. */
+  startFrame: number | null;
+  /** performance.now() time at which the item's first frame reaches the listener, once known. */
+  heardStartAt: number | null;
 }
 
-interface PosReport {
-  id: number;
-  frames: number;
-  end: number;
-  dry: boolean;
-  frame: number;
-}
+/** The worklet's report: item `id` had rendered `frames` frames at context frame `end`. */
+interface PosReport { id: number; frames: number; end: number; dry: boolean; frame: number }
 
-const contextsLoaded = new WeakMap<BaseAudioContext, Promise<void>>();
-const BLOCKED_MEMORY = 32;
+/** Frames per render quantum (Web Audio fixes it at 128). */
+const QUANTUM = 128;
 
-/** Registers the player processor on `context` once (Blob URL: no bundler configuration). */
-export function loadPlayerWorklet(context: BaseAudioContext, moduleUrl?: string): Promise<void> {
-  let loaded = contextsLoaded.get(context);
-  if (!loaded) {
-    if (moduleUrl) loaded = context.audioWorklet.addModule(moduleUrl);
-    else {
-      const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
-      loaded = context.audioWorklet.addModule(url).finally(() => URL.revokeObjectURL(url));
-    }
-    contextsLoaded.set(context, loaded);
-  }
-  return loaded;
-}
-
-/** Plays pcm16 24 kHz or G.711 8 kHz audio as it streams, and tracks what the listener heard. */
-export class WebAudioPlayer implements PlaybackTracker {
+/**
+ * Plays pcm16 24 kHz or G.711 8 kHz audio as it streams and reports what the listener heard.
+ * Wire it to a model in one step, `model.attachPlayer(player)` or `connect({ player })`: the model
+ * appends audio, tells it what to drop on interrupts and reads getState() for truncates.
+ */
+export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private ctx: AudioContext | null;
   private readonly ownsContext: boolean;
   private readonly destination: AudioNode | undefined;
@@ -92,11 +87,10 @@ export class WebAudioPlayer implements PlaybackTracker {
   /** The item the worklet left last, with its closing report (its tail may still be heard). */
   private previous: { item: ItemRecord; report: PosReport } | null = null;
   private pending: Array<{ id: number; data: Float32Array }> = [];
-  private blockedResponse: string | null = null;
-  private readonly blockedItems = new Set<string>();
   private readonly listeners = new Map<keyof WebAudioPlayerEvents, Set<(event: never) => void>>();
+  private readonly playbackListeners = new Set<() => void>();
   private closed = false;
-  private latencySec: number | null = null;
+  private readonly clock = new OutputClock();
 
   constructor(options: WebAudioPlayerOptions = {}) {
     this.ctx = options.context ?? null;
@@ -122,11 +116,7 @@ export class WebAudioPlayer implements PlaybackTracker {
     if (this.closed) throw new Error('WebAudioPlayer is closed');
     const ctx = (this.ctx ??= new AudioContext({ latencyHint: 'interactive' }));
     await loadPlayerWorklet(ctx, this.workletUrl);
-    const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR_NAME, {
-      numberOfInputs: 0,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-    });
+    const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR_NAME, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
     node.port.onmessage = (e: MessageEvent) => this.onWorkletMessage(e.data as Record<string, unknown>);
     node.connect(this.destination ?? ctx.destination);
     this.node = node;
@@ -135,18 +125,21 @@ export class WebAudioPlayer implements PlaybackTracker {
   }
 
   /**
-   * Queues encoded audio of (itemId, contentIndex). Chunks of an interrupted response (or item)
-   * are dropped until responseDone() or a chunk of another response arrives.
+   * Queues encoded audio of (itemId, contentIndex), to play after everything appended before it.
+   * The player plays whatever it is given: deciding what must not play is the model's job.
    */
-  enqueue(itemId: string, contentIndex: number, bytes: Uint8Array, responseId?: string): void {
-    if (this.closed || bytes.length === 0) return;
-    if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before enqueue()');
-    if (responseId !== undefined && responseId === this.blockedResponse) return;
-    if (responseId !== undefined && this.blockedResponse !== null) this.unblock();
-    if (this.blockedItems.has(itemId)) return;
-    const item = this.itemFor(itemId, contentIndex, responseId);
-    item.receivedBytes += bytes.length;
-    this.push(item, item.resampler.process(this.decode(item, bytes)));
+  append(itemId: string, contentIndex: number, data: Uint8Array, _responseId?: string): void {
+    if (this.closed || data.length === 0) return;
+    if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before append()');
+    const item = this.itemFor(itemId, contentIndex);
+    item.receivedBytes += data.length;
+    item.done = false;
+    this.push(item, item.resampler.process(this.decode(item, data)));
+  }
+
+  /** Alias of append(), for apps that feed the player by hand from the model's `audio` events. */
+  enqueue(itemId: string, contentIndex: number, data: Uint8Array, responseId?: string): void {
+    this.append(itemId, contentIndex, data, responseId);
   }
 
   /**
@@ -158,31 +151,40 @@ export class WebAudioPlayer implements PlaybackTracker {
     if (item) this.flushItem(item);
   }
 
-  /** Silences output within one render quantum and drops everything queued. */
-  interrupt(): void {
-    const cur = this.current;
-    if (cur) {
-      this.blockedResponse = cur.responseId ?? this.blockedResponse;
-      this.remember(cur.itemId);
-      this.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
+  /**
+   * Never renders any more of these items: their queued audio is removed and, if one is playing,
+   * the output is silent from the next render quantum. Returns when the listener stops hearing it,
+   * on the performance.now() clock (undefined when none of them was playing).
+   */
+  drop(items: readonly AudioItemRef[]): number | void {
+    const ids: number[] = [];
+    let stopsCurrent = false;
+    for (const ref of items) {
+      const key = keyOf(ref.itemId, ref.contentIndex);
+      // The item the worklet left last: nothing of it is rendered any more, stop reporting it.
+      if (this.previous && keyOf(this.previous.item.itemId, this.previous.item.contentIndex) === key) this.previous = null;
+      const item = this.items.get(key);
+      if (!item) continue;
+      ids.push(item.id);
+      if (item === this.current) stopsCurrent = true;
+      this.release(item);
     }
-    for (const item of this.items.values()) {
-      // Queued but not yet heard (e.g. still suspended): its response is interrupted all the same.
-      if (!cur && item.responseId !== undefined) this.blockedResponse = item.responseId;
-      this.remember(item.itemId);
-    }
-    this.node?.port.postMessage({ t: 'interrupt' });
-    this.pending = [];
-    this.items.clear();
-    this.byId.clear();
+    if (ids.length === 0) return;
+    if (this.pending.length > 0) this.pending = this.pending.filter((p) => !ids.includes(p.id));
+    this.node?.port.postMessage({ t: 'drop', ids });
+    if (!stopsCurrent) return;
+    const silentAt = this.silentAt();
+    const cur = this.current!;
+    this.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
     this.current = null;
-    this.previous = null;
     this.report = null;
+    return silentAt;
   }
 
-  /** The response finished on the server: its late chunks can no longer arrive, stop blocking. */
-  responseDone(responseId: string): void {
-    if (this.blockedResponse === responseId) this.unblock();
+  /** Drops everything queued or playing (for apps that drive the player by hand). */
+  interrupt(): number | void {
+    this.previous = null;
+    return this.drop([...this.items.values()]);
   }
 
   /** Disconnects the worklet and closes the context if the player created it. */
@@ -190,6 +192,7 @@ export class WebAudioPlayer implements PlaybackTracker {
     if (this.closed) return;
     this.interrupt();
     this.closed = true;
+    this.playbackListeners.clear();
     this.node?.disconnect();
     this.node = null;
     if (this.ownsContext && this.ctx && this.ctx.state !== 'closed') await this.ctx.close();
@@ -204,17 +207,10 @@ export class WebAudioPlayer implements PlaybackTracker {
     return () => set.delete(fn);
   }
 
-  // --- PlaybackTracker -------------------------------------------------------------------------
-
-  /** No-op: the player measures played audio itself from the worklet's frame counts. */
-  onPlayBytes(_itemId: string, _contentIndex: number, _bytes: Uint8Array): void {}
-
-  /** No-op: the player measures played audio itself from the worklet's frame counts. */
-  onPlayMs(_itemId: string, _contentIndex: number, _ms: number): void {}
-
-  /** The model interrupted playback: stop and forget the current item. */
-  onInterrupted(): void {
-    this.interrupt();
+  /** Calls `listener` at each worklet position report (the model folds it into its ledger). */
+  onPlayback(listener: () => void): () => void {
+    this.playbackListeners.add(listener);
+    return () => this.playbackListeners.delete(listener);
   }
 
   /** Follows the session's output format; applies to items that start after the change. */
@@ -222,85 +218,111 @@ export class WebAudioPlayer implements PlaybackTracker {
     this.encoding = toEncoding(format);
   }
 
-  /** The item being heard and the ms of it that reached the listener. */
+  /**
+   * The item being heard, the ms of it that reached the listener, and when its first frame did
+   * (performance.now() clock).
+   */
   getState(): PlaybackState {
-    const cur = this.current;
-    if (!cur) return { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
-    const prev = this.previous;
-    const r = this.report;
-    // The worklet moved on to `cur`, but for one output latency the listener still hears the
-    // previous item's tail: report that item until the first frame of `cur` is heard.
-    if (prev && r && this.ctx && r.end - r.frames > this.heardTime(this.ctx) * this.ctx.sampleRate)
-      return { currentItemId: prev.item.itemId, currentItemContentIndex: prev.item.contentIndex, elapsedMs: this.elapsedOf(prev.item, prev.report) };
-    return { currentItemId: cur.itemId, currentItemContentIndex: cur.contentIndex, elapsedMs: this.elapsedOf(cur) };
+    const { current: cur, report: r, previous: prev } = this;
+    // The worklet moved on (or the item after it was dropped), but for one output latency the
+    // listener still hears the previous item's tail: report it until the first frame of `cur` is heard.
+    if (prev && (!cur || !r || (cur.startFrame ?? r.end) > this.clock.heardTime(this.ctx!) * this.ctx!.sampleRate)) return this.stateOf(prev.item, prev.report);
+    if (!cur || !r) return { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
+    return this.stateOf(cur, r);
+  }
+
+  // --- PlaybackTracker, for apps that feed the player by hand ----------------------------------
+
+  /** No-op: the player counts played frames itself. */
+  onPlayBytes(_itemId: string, _contentIndex: number, _bytes: Uint8Array): void {}
+  /** No-op: the player counts played frames itself. */
+  onPlayMs(_itemId: string, _contentIndex: number, _ms: number): void {}
+
+  /** The model stopped the item being heard: drop everything (a hand-fed player knows no more). */
+  onInterrupted(): void {
+    this.interrupt();
   }
 
   /** Current estimate of the device output latency in ms (context time rendered but not heard). */
   get outputLatencyMs(): number {
-    const ctx = this.ctx;
-    return ctx ? Math.max(0, (ctx.currentTime - this.heardTime(ctx)) * 1000) : 0;
+    return this.ctx ? this.clock.latencyMs(this.ctx) : 0;
   }
 
   // --- internals -------------------------------------------------------------------------------
 
+  private stateOf(item: ItemRecord, r: PosReport): PlaybackState {
+    return { currentItemId: item.itemId, currentItemContentIndex: item.contentIndex, elapsedMs: this.elapsedOf(item, r), heardStartAt: item.heardStartAt };
+  }
+
   private elapsedOf(item: ItemRecord, r: PosReport | null = this.report): number {
     const ctx = this.ctx;
     if (!ctx || !r || r.id !== item.id) return 0;
-    const heardFrame = this.heardTime(ctx) * ctx.sampleRate;
+    const heardFrame = this.clock.heardTime(ctx) * ctx.sampleRate;
     // The worklet's last report maps context frames to item frames: frame r.end held item frame
     // r.frames, one for one before and (unless the queue ran dry) after it. Reports come every
     // 4 quanta and on every transition, so extrapolating from the audio clock in between covers
     // at most ~11 ms and is capped by what was posted (or, when dry, by what was rendered).
     const cap = r.dry ? r.frames : item.postedFrames;
     const frames = Math.min(cap, Math.max(0, r.frames + heardFrame - r.end));
-    const ms = (frames / ctx.sampleRate) * 1000;
-    return Math.min(ms, encodedMs(item.encoding, item.receivedBytes));
+    const receivedMs = encodedMs(item.encoding, item.receivedBytes);
+    // A complete item heard to its last frame counts whole: after resampling its frame count can
+    // fall a fraction of a frame short of the received length, and the model must see it finished.
+    if (item.done && frames >= item.postedFrames) return receivedMs;
+    return Math.min((frames / ctx.sampleRate) * 1000, receivedMs);
   }
 
-  /** Context time (s) of the sample the listener hears now; frozen while not running. */
-  private heardTime(ctx: AudioContext): number {
-    const now = ctx.currentTime;
-    if (ctx.state === 'running' && typeof ctx.getOutputTimestamp === 'function') {
-      const ts = ctx.getOutputTimestamp();
-      if (ts.contextTime !== undefined && ts.performanceTime !== undefined && ts.contextTime > 0) {
-        // getOutputTimestamp pairs a context time with the moment the device outputs it;
-        // advancing it by performance time gives what is heard now, never ahead of rendering.
-        const t = Math.min(now, ts.contextTime + (performance.now() - ts.performanceTime) / 1000);
-        this.latencySec = now - t;
-        return t;
-      }
-    }
-    // Suspended (or no timestamp yet): the clock is frozen, so keep the last measured latency
-    // rather than jump to a different estimate; before any measurement use the context's own.
-    const latency = this.latencySec ?? (ctx.outputLatency || ctx.baseLatency || 0);
-    return Math.max(0, now - latency);
+  /** When the output falls silent if the worklet renders silence from its next quantum. */
+  private silentAt(): number {
+    const ctx = this.ctx!;
+    const now = performance.now();
+    if (ctx.state !== 'running') return now; // nothing renders: already silent
+    const r = this.report;
+    // Already dry: silent once its last rendered frame is heard; else after the next quantum.
+    const lastFrame = r?.dry ? r.end : ctx.currentTime * ctx.sampleRate + QUANTUM;
+    return Math.max(now, this.clock.heardAt(ctx, lastFrame));
   }
 
   private onWorkletMessage(m: Record<string, unknown>): void {
+    if (m.t === 'dropped') return this.notifyPlayback(); // the dropped item's last frame left the worklet
     if (m.t !== 'pos') return;
     const r = m as unknown as PosReport & { level: number };
     const item = this.byId.get(r.id);
-    if (!item) return;
+    if (!item) return; // a report posted before the worklet saw a drop
     const prev = this.report;
     if (this.current !== item || (prev?.dry && !r.dry)) {
       if (this.current && this.current !== item) this.finish(this.current);
       this.current = item;
+      if (item.startFrame === null) this.noteStart(item, r);
       this.emit('started', { itemId: item.itemId, contentIndex: item.contentIndex });
     }
     this.report = r;
     if (r.dry && !prev?.dry) this.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: this.elapsedOf(item), interrupted: false });
     this.emit('position', { itemId: item.itemId, contentIndex: item.contentIndex, ms: this.elapsedOf(item) });
     this.emit('level', { rms: r.level });
+    this.notifyPlayback();
+  }
+
+  /**
+   * The first report of an item comes from the quantum of its first frame (the worklet reports
+   * every item switch), so its frames ran without a gap: the item started at r.end - r.frames.
+   */
+  private noteStart(item: ItemRecord, r: PosReport): void {
+    item.startFrame = r.end - r.frames;
+    item.heardStartAt = this.clock.heardAt(this.ctx!, item.startFrame);
   }
 
   private finish(item: ItemRecord): void {
     if (this.report) this.previous = { item, report: this.report };
     if (!this.report?.dry) this.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: (this.report!.frames / this.ctx!.sampleRate) * 1000, interrupted: false });
+    this.release(item);
+  }
+
+  private release(item: ItemRecord): void {
     this.items.delete(keyOf(item.itemId, item.contentIndex));
     this.byId.delete(item.id);
   }
 
-  private itemFor(itemId: string, contentIndex: number, responseId: string | undefined): ItemRecord {
+  private itemFor(itemId: string, contentIndex: number): ItemRecord {
     const key = keyOf(itemId, contentIndex);
     let item = this.items.get(key);
     if (!item) {
@@ -308,8 +330,8 @@ export class WebAudioPlayer implements PlaybackTracker {
       for (const other of this.items.values()) this.flushItem(other);
       const rate = this.ctx!.sampleRate;
       item = {
-        id: this.nextId++, itemId, contentIndex, responseId, receivedBytes: 0, encoding: this.encoding,
-        postedFrames: 0, carry: null, resampler: new LinearResampler(ENCODING_RATE[this.encoding], rate),
+        id: this.nextId++, itemId, contentIndex, receivedBytes: 0, encoding: this.encoding, postedFrames: 0, carry: null,
+        resampler: new LinearResampler(ENCODING_RATE[this.encoding], rate), done: false, startFrame: null, heardStartAt: null,
       };
       this.items.set(key, item);
       this.byId.set(item.id, item);
@@ -339,6 +361,8 @@ export class WebAudioPlayer implements PlaybackTracker {
   }
 
   private flushItem(item: ItemRecord): void {
+    if (item.done) return;
+    item.done = true;
     this.push(item, item.resampler.flush());
   }
 
@@ -346,25 +370,23 @@ export class WebAudioPlayer implements PlaybackTracker {
     this.node!.port.postMessage({ t: 'push', id, data }, [data.buffer]);
   }
 
-  private remember(itemId: string): void {
-    this.blockedItems.add(itemId);
-    if (this.blockedItems.size > BLOCKED_MEMORY) this.blockedItems.delete(this.blockedItems.values().next().value!);
-  }
-
-  private unblock(): void {
-    this.blockedResponse = null;
-    this.blockedItems.clear();
+  private notifyPlayback(): void {
+    callEach(this.playbackListeners, undefined);
   }
 
   private emit<K extends keyof WebAudioPlayerEvents>(type: K, event: WebAudioPlayerEvents[K]): void {
     const set = this.listeners.get(type) as Set<Listener<K>> | undefined;
-    if (!set) return;
-    for (const fn of set) {
-      try {
-        fn(event);
-      } catch (err) {
-        queueMicrotask(() => { throw err; }); // a throwing listener must not break playback
-      }
+    if (set) callEach(set, event);
+  }
+}
+
+/** Calls each listener; one that throws is rethrown later and never breaks playback. */
+function callEach<E>(listeners: Iterable<(event: E) => void>, event: E): void {
+  for (const fn of listeners) {
+    try {
+      fn(event);
+    } catch (err) {
+      queueMicrotask(() => { throw err; });
     }
   }
 }

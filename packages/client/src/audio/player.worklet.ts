@@ -3,7 +3,7 @@
 // chunks and counts frames per item; it never decodes or resamples. Invariants: process() copies
 // samples without allocating; its only allocation is the small report it posts every 4 quanta and
 // on transitions (item switch, queue ran dry/refilled); silence inserted while the queue is dry is
-// never counted; 'interrupt' empties the queue before the next quantum renders.
+// never counted; 'drop' removes the items' chunks before the next quantum renders.
 
 /** Name under which the player processor is registered. */
 export const PLAYER_PROCESSOR_NAME = 'open-realtime-player';
@@ -35,10 +35,20 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (m.t === 'push') {
       if (this.head > 64) { this.chunks = this.chunks.slice(this.head); this.head = 0; }
       this.chunks.push({ id: m.id, data: m.data, off: 0 });
-    } else if (m.t === 'interrupt') {
-      this.chunks = []; this.head = 0;
-      this.port.postMessage({ t: 'interrupted', id: this.curId, frames: this.curFrames });
-      this.curId = -1; this.curFrames = 0; this.dry = true;
+    } else if (m.t === 'drop') {
+      // Keep the other items' chunks in order (a partly rendered head chunk keeps its offset).
+      const ids = m.ids;
+      let w = 0;
+      for (let r = this.head; r < this.chunks.length; r++) {
+        const c = this.chunks[r];
+        if (ids.indexOf(c.id) < 0) this.chunks[w++] = c;
+      }
+      this.chunks.length = w; this.head = 0;
+      if (this.curId >= 0 && ids.indexOf(this.curId) >= 0) {
+        // The item being rendered: the next quantum is silence (or the next item's audio).
+        this.port.postMessage({ t: 'dropped', id: this.curId, frames: this.curFrames, end: this.endFrame });
+        this.curId = -1; this.curFrames = 0; this.dry = true;
+      }
     }
   }
   report(frame) {
@@ -83,3 +93,19 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
 }
 registerProcessor('${PLAYER_PROCESSOR_NAME}', OpenRealtimePlayer);
 `;
+
+const contextsLoaded = new WeakMap<BaseAudioContext, Promise<void>>();
+
+/** Registers the player processor on `context` once (Blob URL: no bundler configuration). */
+export function loadPlayerWorklet(context: BaseAudioContext, moduleUrl?: string): Promise<void> {
+  let loaded = contextsLoaded.get(context);
+  if (!loaded) {
+    if (moduleUrl) loaded = context.audioWorklet.addModule(moduleUrl);
+    else {
+      const url = URL.createObjectURL(new Blob([PLAYER_WORKLET_SOURCE], { type: 'text/javascript' }));
+      loaded = context.audioWorklet.addModule(url).finally(() => URL.revokeObjectURL(url));
+    }
+    contextsLoaded.set(context, loaded);
+  }
+  return loaded;
+}

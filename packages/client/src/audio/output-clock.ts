@@ -1,0 +1,39 @@
+// The listener's clock of an AudioContext: which context time reaches the ear now, and when a
+// given context frame does on the performance.now() clock. Rendering runs ahead of hearing by
+// the output latency; getOutputTimestamp() pairs the two clocks. Invariants: the heard time never
+// runs ahead of rendering, and while the context is not running it stays frozen.
+
+/** Maps context time to what the listener hears, for one AudioContext. */
+export class OutputClock {
+  /** The last measured output latency (s), kept while the context is suspended. */
+  private latencySec: number | null = null;
+
+  /** Context time (s) of the sample the listener hears now; frozen while not running. */
+  heardTime(ctx: AudioContext): number {
+    const now = ctx.currentTime;
+    if (ctx.state === 'running' && typeof ctx.getOutputTimestamp === 'function') {
+      const ts = ctx.getOutputTimestamp();
+      if (ts.contextTime !== undefined && ts.performanceTime !== undefined && ts.contextTime > 0) {
+        // getOutputTimestamp pairs a context time with the moment the device outputs it;
+        // advancing it by performance time gives what is heard now, never ahead of rendering.
+        const t = Math.min(now, ts.contextTime + (performance.now() - ts.performanceTime) / 1000);
+        this.latencySec = now - t;
+        return t;
+      }
+    }
+    // Suspended (or no timestamp yet): the clock is frozen, so keep the last measured latency
+    // rather than jump to a different estimate; before any measurement use the context's own.
+    const latency = this.latencySec ?? (ctx.outputLatency || ctx.baseLatency || 0);
+    return Math.max(0, now - latency);
+  }
+
+  /** performance.now() time at which context frame `frame` is (or was) heard. */
+  heardAt(ctx: AudioContext, frame: number): number {
+    return performance.now() + (frame / ctx.sampleRate - this.heardTime(ctx)) * 1000;
+  }
+
+  /** Context time rendered but not yet heard, in ms. */
+  latencyMs(ctx: AudioContext): number {
+    return Math.max(0, (ctx.currentTime - this.heardTime(ctx)) * 1000);
+  }
+}
