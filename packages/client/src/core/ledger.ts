@@ -4,7 +4,7 @@
 // Invariants: heardMs never exceeds receivedMs and never decreases; an item is released only when
 // nothing of it can still be heard or truncated (fully heard or stopped, and its response ended);
 // the ledger is bounded (MAX_ITEMS live items, RETIRED_LIMIT retired summaries).
-import { splitHeard } from './heard.js';
+import { type WeightedWord, splitHeard, weighWords } from './heard.js';
 import type { PlaybackState } from './types.js';
 
 /** Where an item stands: waiting, being heard, fully heard, stopped, or stopped and truncated. */
@@ -34,6 +34,8 @@ export interface LedgerItem {
   transcriptDone: boolean;
   /** Words of the heard split last reported (to emit only changes). */
   reportedHeardWords: number;
+  /** The transcript's weighted words, cached for the transcript length they were made from. */
+  words: { length: number; list: WeightedWord[] } | null;
 }
 
 /** What a retired item leaves behind: enough to clamp a late truncate and answer queries. */
@@ -140,7 +142,7 @@ export function ensureItem(ledger: Ledger, itemId: string, contentIndex: number,
   item = {
     key, itemId, contentIndex, responseId, receivedMs: 0, heardMs: 0, phase: 'queued', audioDone: false,
     firstReceivedAt: now, estimatedStartAt: now, heardStartAt: null, truncatedAtMs: null,
-    transcript: '', transcriptDone: false, reportedHeardWords: 0,
+    transcript: '', transcriptDone: false, reportedHeardWords: 0, words: null,
   };
   ledger.items.set(key, item);
   if (ledger.items.size > MAX_ITEMS) evictOldest(ledger);
@@ -169,6 +171,12 @@ export function retire(ledger: Ledger, item: LedgerItem): void {
   ledger.retired.delete(item.key);
   ledger.retired.set(item.key, { itemId, contentIndex, responseId, receivedMs, heardMs, phase, truncatedAtMs, transcript });
   if (ledger.retired.size > RETIRED_LIMIT) ledger.retired.delete(ledger.retired.keys().next().value as string);
+}
+
+/** The item's weighted transcript words (heard.ts), made again only when the transcript changed. */
+export function wordsOf(item: LedgerItem): WeightedWord[] {
+  if (!item.words || item.words.length !== item.transcript.length) item.words = { length: item.transcript.length, list: weighWords(item.transcript) };
+  return item.words.list;
 }
 
 /**

@@ -5,7 +5,7 @@
 // then the ledger's wall-clock estimate stands in, and latencies say `clock: 'estimate'`.
 import { measureRate, splitHeard, updateRate } from './heard.js';
 import { noteHeardFinal } from './history.js';
-import { type LedgerItem, type TurnRecord, addBounded, isAudible, isReleasable, observePlayback, retire } from './ledger.js';
+import { type LedgerItem, type TurnRecord, addBounded, isAudible, isReleasable, observePlayback, retire, wordsOf } from './ledger.js';
 import { type CoreState, type StepResult, emptyStep } from './state.js';
 import type { PlaybackState } from './types.js';
 
@@ -45,7 +45,7 @@ export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem,
     return; // nothing to split (yet)
   }
   const totalMs = item.audioDone ? item.receivedMs : null;
-  const split = splitHeard(item.transcript, item.heardMs, item.receivedMs, totalMs, state.ledger.msPerUnit);
+  const split = splitHeard(item.transcript, item.heardMs, item.receivedMs, totalMs, state.ledger.msPerUnit, wordsOf(item));
   if (!final && split.words === item.reportedHeardWords) return;
   item.reportedHeardWords = final ? -1 : split.words;
   if (final && state.history && (item.phase === 'interrupted' || item.phase === 'truncated')) noteHeardFinal(state.history, item.itemId, split.heard);
