@@ -107,24 +107,21 @@ export function parseServerEventObject(obj: unknown): ParseResult {
   }
 }
 
-const DELTA_KEY = ',"delta":"';
-/** Below this the frame is decoded whole: slicing saves nothing on a small delta. */
-const SLICE_FROM = 1024;
-
 /**
  * `JSON.parse(frame)` for a large delta written as the GA server writes audio deltas, without
  * JSON-decoding its base64. The frame must end in `,"delta":"<base64>"}` with nothing but whole
  * base64 between the quotes (`isWholeBase64`), so the payload is its own string value and
  * splicing an empty string in its place leaves valid JSON exactly when the frame was valid. The
  * quotes around the key are unescaped (after `,` and a letter), so it is a key, of the top-level
- * object (the last `}` closes it), and JSON.parse gives any earlier duplicate the same position
- * and last-wins value. Returns undefined when the frame must be decoded whole.
+ * value, an object since the last `}` closes it; JSON.parse gives any earlier duplicate the same
+ * position and last-wins value. Returns undefined when the frame must be decoded whole.
  */
 function spliceDelta(frame: string): Raw | undefined {
   const end = frame.length - 2;
-  if (end < SLICE_FROM || frame.charCodeAt(0) !== 123 || frame.charCodeAt(end + 1) !== 125) return undefined;
-  const key = frame.indexOf(DELTA_KEY);
-  const start = key + DELTA_KEY.length;
+  // Below 1 KB the frame is decoded whole: slicing saves nothing on a small delta.
+  if (end < 1024 || frame.charCodeAt(end + 1) !== 125) return undefined;
+  const key = frame.indexOf(',"delta":"');
+  const start = key + 10; // just past the key's 10 characters
   if (key < 0 || frame.indexOf('"', start) !== end) return undefined;
   const delta = frame.slice(start, end);
   if (!isWholeBase64(delta)) return undefined;

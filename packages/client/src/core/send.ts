@@ -96,30 +96,12 @@ export function checkClientEvent(event: Record<string, unknown>): void {
 }
 
 /**
- * An `input_audio_buffer.append` made by `planSend`. Its `audio` came from the base64 encoder, so
- * it needs no JSON escaping and `serializeClientEvent` writes its frame by concatenation; the
- * private copy tells whether anyone changed the event since (then it is stringified as usual).
+ * On each `input_audio_buffer.append` that `planSend` makes, a copy of its base64 under a symbol
+ * (invisible to JSON.stringify and Object.keys): it needs no JSON escaping, so
+ * `serializeClientEvent` concatenates the frame while the event still holds exactly that audio
+ * and no other field (anyone may have changed it since).
  */
-class AudioAppend {
-  readonly type = 'input_audio_buffer.append';
-  audio: string;
-  readonly #encoded: string;
-
-  constructor(audio: string) {
-    this.audio = audio;
-    this.#encoded = audio;
-  }
-
-  /** True while the event still holds exactly the two fields `planSend` gave it. */
-  static intact(event: unknown): event is AudioAppend {
-    return (
-      event instanceof AudioAppend &&
-      event.audio === event.#encoded &&
-      event.type === 'input_audio_buffer.append' &&
-      Object.keys(event).length === 2
-    );
-  }
-}
+const ENCODED = Symbol('encoded');
 
 /**
  * The text frame for a client event. The one place client events are serialized, so the send
@@ -127,7 +109,11 @@ class AudioAppend {
  * which would scan and copy the whole base64 payload; the frame is the same text.
  */
 export function serializeClientEvent(event: ClientEvent): string {
-  if (AudioAppend.intact(event)) return `{"type":"input_audio_buffer.append","audio":"${event.audio}"}`;
+  const audio = event.audio;
+  const encoded = (event as { [ENCODED]?: string })[ENCODED];
+  if (encoded !== undefined && encoded === audio && event.type === 'input_audio_buffer.append' && Object.keys(event).length === 2) {
+    return `{"type":"input_audio_buffer.append","audio":"${audio}"}`;
+  }
   return JSON.stringify(event);
 }
 
@@ -141,7 +127,8 @@ export function planSend(state: CoreState, event: RealtimeSendEvent, playback: P
       return out;
     case 'audio': {
       const bytes = event.audio instanceof Uint8Array ? event.audio : new Uint8Array(event.audio);
-      out.send.push(new AudioAppend(bytesToBase64(bytes)) as unknown as ClientEvent);
+      const audio = bytesToBase64(bytes);
+      out.send.push({ type: 'input_audio_buffer.append', audio, [ENCODED]: audio });
       if (event.commit) out.send.push({ type: 'input_audio_buffer.commit' });
       return out;
     }

@@ -50,4 +50,9 @@ describe('serializeClientEvent', () => {
     const [event] = planSend(createCoreState('gpt-realtime', null), raw, null, 0).send;
     expect(serializeClientEvent(event!)).toBe('{"type":"input_audio_buffer.append","audio":"x\\"y\\u0001"}');
   });
+
+  it('stringifies an append event planSend did not make, even one whose audio is undefined', () => {
+    expect(serializeClientEvent({ type: 'input_audio_buffer.append', audio: undefined })).toBe('{"type":"input_audio_buffer.append"}');
+    expect(serializeClientEvent({ type: 'input_audio_buffer.append', audio: 'QUJD' })).toBe('{"type":"input_audio_buffer.append","audio":"QUJD"}');
+  });
 });
