@@ -21,6 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as esbuild from 'esbuild';
+import { measureSend } from './send-path.mjs';
 
 // A full GC before each timed run, so one subject's garbage is not collected on another's clock.
 setFlagsFromString('--expose-gc');
@@ -353,42 +354,8 @@ console.log(`error/exception events during runs: audio ${audio.errors}; transcri
 // ---------------------------------------------------------------------------------------------
 // 3. Send-path throughput
 // ---------------------------------------------------------------------------------------------
-// 40 ms of 24 kHz pcm16 = 1920 bytes, as a microphone worklet hands it over. Ours takes a
-// Uint8Array, the peer an ArrayBuffer (its documented input).
-const micChunks = Array.from({ length: 64 }, () => {
-  const b = new Uint8Array(1920);
-  for (let i = 0; i < b.length; i++) b[i] = (Math.random() * 256) | 0;
-  return b;
-});
-function runSend(subject, n) {
-  const { socket } = subject;
-  const before = socket.sentFrames ?? 0;
-  gc();
-  const t0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) subject.sendMic(micChunks[i & 63]);
-  const s = cpuSince(t0) / 1e6;
-  if ((socket.sentFrames ?? 0) - before !== n) throw new Error(`${subject.name}: ${(socket.sentFrames ?? 0) - before} frames sent for ${n} chunks`);
-  return n / s;
-}
-async function measureSend(n) {
-  const ours = await connectOurs();
-  ours.sendMic = (chunk) => void ours.model.sendAudio(chunk);
-  const peer = await connectPeer();
-  peer.sendMic = (chunk) => peer.model.sendAudio(chunk.buffer);
-  const limit = { name: 'limit', socket: new MemorySocket() };
-  limit.sendMic = (chunk) => limit.socket.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') }));
-  const subjects = [ours, peer, limit];
-  for (const s of subjects) runSend(s, 2000);
-  const rates = Object.fromEntries(subjects.map((s) => [s.name, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const s of subjects) rates[s.name].push(runSend(s, n));
-  ours.close();
-  peer.close();
-  const paired = (a, b) => rates[a].map((x, i) => x / rates[b][i]);
-  const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}x`;
-  return { ours: median(rates.ours), peer: median(rates.peer), limit: median(rates.limit), vsPeer: median(paired('ours', 'peer')), vsPeerSpread: spread(paired('ours', 'peer')), vsLimit: median(paired('ours', 'limit')) };
-}
 console.log(`\n== 3. Send-path throughput (sendAudio of a 40 ms pcm16 chunk -> text frame encoded by the socket), frames per CPU-second, median of ${ROUNDS} interleaved rounds ==`);
-const sendRates = await measureSend(N_SEND);
+const sendRates = await measureSend({ connectOurs, connectPeer, MemorySocket, rounds: ROUNDS, n: N_SEND, gc, median });
 console.log(`    ours  ${fmt(sendRates.ours)} frames/s  (sendAudio(Uint8Array))`);
 console.log(`    peer  ${fmt(sendRates.peer)} frames/s  (sendAudio(ArrayBuffer))`);
 console.log(`    limit ${fmt(sendRates.limit)} frames/s  (Buffer base64 + JSON.stringify only)`);
