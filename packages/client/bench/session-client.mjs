@@ -46,7 +46,10 @@ const onError = (what) => {
 /** Opens one session of the subject; resolves to `{ sendMic(chunk), close() }`. */
 async function openSession(lib) {
   if (subject === 'ours') {
-    const model = new lib.OpenAIRealtimeWebSocketModel();
+    // BENCH_OFFER_DEFLATE=1: a `ws` socket that offers permessage-deflate, which ours no longer does.
+    const offer = process.env.BENCH_OFFER_DEFLATE === '1' && (await import('ws')).WebSocket;
+    const createWebSocket = offer ? ({ url: u, protocols, headers }) => new offer(u, protocols ?? [], { headers, perMessageDeflate: true }) : undefined;
+    const model = new lib.OpenAIRealtimeWebSocketModel({ createWebSocket });
     model.on('audio', (e) => onAudio(e.data.byteLength));
     model.on('transcript_delta', (e) => onTranscript(e.delta));
     model.on('error', (e) => onError(e.error?.message));
