@@ -1,21 +1,27 @@
 // Benchmark of @open-realtime/client against @openai/agents-realtime (the peer).
-// Run: cd packages/client && node bench/run.mjs   (Node >= 20; no network; ~30 s on 2 cores)
+// Run: cd packages/client && node bench/run.mjs [--quick] [--no-sessions]
+//      (Node >= 20; no network; ~5 min on 2 cores, --quick ~2 min)
 //
 // 1. Browser bundle size (esbuild, minified, gzip -9) of the WebSocket model class, ours vs peer.
-// 2. Receive-path throughput: frames/s from "text frame handed to the socket's message listener"
-//    to "typed event delivered to a listener", for 100 ms pcm audio deltas and transcript deltas,
-//    both libraries fed by the same in-memory socket through their socket factory option.
-// 3. A plain-text summary for the README.
+// 2. Receive-path throughput: frames per CPU-second from "text frame handed to the socket's message
+//    listener" to "typed event delivered to a listener", for 100 ms pcm audio deltas and transcript
+//    deltas, both libraries fed by the same in-memory socket through their socket factory option.
+// 3. Send-path throughput: sendAudio of 40 ms pcm16 chunks, frames per CPU-second, up to the text
+//    frame written into a reused buffer (as a socket would encode it).
+// 4. A plain-text summary, then bench/sessions.mjs (sessions per core, real sockets, two processes).
 //
-// Not a test: nothing here asserts; PASS/OVER/BELOW lines are informational.
+// Rates are per CPU-second of this process (process.cpuUsage), not wall time: other work on the
+// shared cores then slows a round less. Not a test: PASS/OVER/BELOW lines are informational.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as esbuild from 'esbuild';
+import { measureSend } from './send-path.mjs';
 
 // A full GC before each timed run, so one subject's garbage is not collected on another's clock.
 setFlagsFromString('--expose-gc');
@@ -23,11 +29,18 @@ const gc = runInNewContext('gc');
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_KB = 15;
-const AUDIO_FLOOR = 3;
+const AUDIO_FLOOR = 5;
+const SEND_FLOOR = 3;
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 3 : 15;
 const N_AUDIO = QUICK ? 5_000 : 10_000;
 const N_TEXT = QUICK ? 20_000 : 50_000;
+const N_SEND = QUICK ? 10_000 : 20_000;
+/** CPU microseconds (user + system, all threads) of this process since `from`. */
+const cpuSince = (from) => {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+};
 
 const kb = (n) => (n / 1024).toFixed(2);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -69,7 +82,7 @@ async function browserBundle(contents, external = []) {
   return { text, raw, gz, top, warnings: result.warnings.length, inputs: Object.keys(result.metafile.inputs).length };
 }
 
-console.log(`open-realtime bench — node ${process.version}, esbuild ${esbuildVersion}, peer @openai/agents-realtime ${peerVersion}${QUICK ? ' (--quick)' : ''}\n`);
+console.log(`open-realtime bench — node ${process.version}, esbuild ${esbuildVersion}, peer @openai/agents-realtime ${peerVersion}${QUICK ? ' (--quick)' : ''}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 console.log('== 1. Browser bundle size (esbuild --bundle --minify --format=esm --platform=browser, gzip -9) ==');
 const ours = await browserBundle(
   `import { OpenAIRealtimeWebSocketModel } from './src/index.browser.ts';\nconsole.log(OpenAIRealtimeWebSocketModel);\n`,
@@ -121,6 +134,8 @@ const { OpenAIRealtimeWebSocketModel } = await import(pathToFileURL(join(tmp, 'i
 // The peer, as published (its Node `_shims` import `ws`, unused here since we inject the socket).
 const { OpenAIRealtimeWebSocket } = await import('@openai/agents-realtime');
 
+const SEND_BUFFER = Buffer.allocUnsafe(1 << 20);
+
 /** The same in-memory WHATWG-like socket for both libraries. */
 class MemorySocket {
   readyState = 0;
@@ -132,8 +147,10 @@ class MemorySocket {
       for (const l of [...this.#listeners.open]) l({ type: 'open' });
     }, 0);
   }
+  /** Encodes the frame as a socket would (flattening a concatenated string), into a reused buffer. */
   send(data) {
-    this.sent.push(JSON.parse(data).type);
+    this.sentBytes = (this.sentBytes ?? 0) + SEND_BUFFER.write(data, 0, 'utf8');
+    this.sentFrames = (this.sentFrames ?? 0) + 1;
   }
   close() {
     this.readyState = 3;
@@ -246,7 +263,7 @@ async function connectOurs() {
   model.on('exception', (e) => note(`exception (${e.context}): ${e.exception?.message}`));
   await model.connect({ apiKey: 'sk-bench', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
   for (const f of handshake) socket.deliver(f);
-  return { name: 'ours', socket, counter, close: () => model.close() };
+  return { name: 'ours', socket, counter, model, close: () => model.close() };
 }
 async function connectPeer() {
   let socket;
@@ -263,7 +280,7 @@ async function connectPeer() {
   model.on('error', () => counter.errors++);
   await model.connect({ apiKey: 'sk-bench', model: 'gpt-realtime', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
   for (const f of handshake) socket.deliver(f);
-  return { name: 'peer', socket, counter, close: () => model.close() };
+  return { name: 'peer', socket, counter, model, close: () => model.close() };
 }
 /** The floor: JSON.parse of the frame plus (for audio) Buffer base64 decode, nothing else. */
 function connectLimit() {
@@ -286,9 +303,9 @@ function run(subject, frames, n, kind) {
   const { socket, counter } = subject;
   const before = counter[kind];
   gc();
-  const t0 = process.hrtime.bigint();
+  const t0 = process.cpuUsage();
   for (let i = 0; i < n; i++) socket.deliver(frames[i & (POOL - 1)]);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const s = cpuSince(t0) / 1e6;
   if (counter[kind] - before !== n) throw new Error(`${subject.name}: ${counter[kind] - before} ${kind} events for ${n} frames`);
   return n / s;
 }
@@ -312,7 +329,7 @@ async function measure(kind, frames, n) {
   };
 }
 
-console.log(`\n== 2. Receive-path throughput (frame handed to the socket's message listener -> typed event delivered), median of ${ROUNDS} interleaved rounds; ratios are medians of per-round ratios ==`);
+console.log(`\n== 2. Receive-path throughput (frame handed to the socket's message listener -> typed event delivered), frames per CPU-second, median of ${ROUNDS} interleaved rounds; ratios are medians of per-round ratios ==`);
 const audio = await measure('audio', audioFrames, N_AUDIO);
 const text = await measure('text', textFrames, N_TEXT);
 const audioRatio = audio.vsPeer;
@@ -325,7 +342,7 @@ console.log(`    ours  ${fmt(audio.ours)} frames/s  ('audio', Uint8Array)`);
 console.log(`    peer  ${fmt(audio.peer)} frames/s  ('audio', ArrayBuffer)`);
 console.log(`    limit ${fmt(audio.limit)} frames/s  (JSON.parse + Buffer.from(b64,'base64') only)`);
 console.log(`    ours/peer ${audioRatio.toFixed(2)}x (per-round range ${audio.vsPeerSpread}); ours at ${pct(audio.vsLimit)} of the limit; ours ~${mbps(audio.ours)} MB/s of base64 audio, i.e. ~${fmt(audio.ours / 10)} real-time 24 kHz streams per core`);
-console.log(`    ceiling: limit/peer ${audio.ceiling.toFixed(2)}x is the best ratio any client doing JSON.parse + base64 could reach on this run`);
+console.log(`    limit/peer ${audio.ceiling.toFixed(2)}x: what a client doing JSON.parse of the whole frame + base64 would reach; ours slices the base64 out instead`);
 console.log(`    floor ours >= ${AUDIO_FLOOR}x peer on audio: ${audioRatio >= AUDIO_FLOOR ? 'PASS' : 'BELOW'} (${audioRatio.toFixed(2)}x)`);
 console.log(`(b) response.output_audio_transcript.delta, ${fmt(N_TEXT)} frames/round`);
 console.log(`    ours  ${fmt(text.ours)} frames/s  ('transcript_delta')`);
@@ -335,12 +352,33 @@ console.log(`    ours/peer ${textRatio.toFixed(2)}x (per-round range ${text.vsPe
 console.log(`error/exception events during runs: audio ${audio.errors}; transcript ${text.errors}`);
 
 // ---------------------------------------------------------------------------------------------
-// 3. Summary
+// 3. Send-path throughput
+// ---------------------------------------------------------------------------------------------
+console.log(`\n== 3. Send-path throughput (sendAudio of a 40 ms pcm16 chunk -> text frame encoded by the socket), frames per CPU-second, median of ${ROUNDS} interleaved rounds ==`);
+const sendRates = await measureSend({ connectOurs, connectPeer, MemorySocket, rounds: ROUNDS, n: N_SEND, gc, median });
+console.log(`    ours  ${fmt(sendRates.ours)} frames/s  (sendAudio(Uint8Array))`);
+console.log(`    peer  ${fmt(sendRates.peer)} frames/s  (sendAudio(ArrayBuffer))`);
+console.log(`    limit ${fmt(sendRates.limit)} frames/s  (Buffer base64 + JSON.stringify only)`);
+console.log(`    ours/peer ${sendRates.vsPeer.toFixed(2)}x (per-round range ${sendRates.vsPeerSpread}); ours at ${pct(sendRates.vsLimit)} of the limit; floor ours >= ${SEND_FLOOR}x peer: ${sendRates.vsPeer >= SEND_FLOOR ? 'PASS' : 'BELOW'}`);
+
+// ---------------------------------------------------------------------------------------------
+// Summary
 // ---------------------------------------------------------------------------------------------
 console.log(`
 == Summary (node ${process.version}, esbuild ${esbuildVersion}, vs @openai/agents-realtime ${peerVersion}) ==
 Bundle (browser, minified, gzip -9): ours ${kb(ours.gz)} KB vs peer ${kb(peer.gz)} KB — ${sizeRatio.toFixed(1)}x smaller; budget <= ${BUDGET_KB} KB: ${budgetOk ? 'PASS' : 'OVER'}
 Browser bundle contains no 'isomorphic-ws' / require("ws"): ${!hasIsoWs && !hasRequireWs ? 'yes' : 'NO'}
-Audio deltas (100 ms pcm16): ours ${fmt(audio.ours)}/s vs peer ${fmt(audio.peer)}/s — ${audioRatio.toFixed(1)}x; ${pct(audio.vsLimit)} of JSON.parse+base64 limit (${fmt(audio.limit)}/s); ceiling limit/peer ${audio.ceiling.toFixed(1)}x; floor >= ${AUDIO_FLOOR}x: ${audioRatio >= AUDIO_FLOOR ? 'PASS' : 'BELOW'}
+Audio deltas (100 ms pcm16): ours ${fmt(audio.ours)}/s vs peer ${fmt(audio.peer)}/s — ${audioRatio.toFixed(1)}x; ${pct(audio.vsLimit)} of JSON.parse+base64 (${fmt(audio.limit)}/s); floor >= ${AUDIO_FLOOR}x: ${audioRatio >= AUDIO_FLOOR ? 'PASS' : 'BELOW'}
 Transcript deltas: ours ${fmt(text.ours)}/s vs peer ${fmt(text.peer)}/s — ${textRatio.toFixed(1)}x; ${pct(text.vsLimit)} of JSON.parse limit (${fmt(text.limit)}/s)
-Reproduce: cd packages/client && node bench/run.mjs`);
+sendAudio, 40 ms chunks: ours ${fmt(sendRates.ours)}/s vs peer ${fmt(sendRates.peer)}/s — ${sendRates.vsPeer.toFixed(1)}x; floor >= ${SEND_FLOOR}x: ${sendRates.vsPeer >= SEND_FLOOR ? 'PASS' : 'BELOW'}
+Load average (1, 5, 15 min) at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}
+Reproduce: cd packages/client && node bench/run.mjs${QUICK ? ' --quick' : ''}`);
+
+// ---------------------------------------------------------------------------------------------
+// 4. Sessions per core (its own processes; see bench/sessions.mjs)
+// ---------------------------------------------------------------------------------------------
+if (!process.argv.includes('--no-sessions')) {
+  console.log('');
+  const sessions = spawnSync(process.execPath, [join(PKG, 'bench/sessions.mjs'), ...(QUICK ? ['--quick'] : [])], { stdio: 'inherit' });
+  if (sessions.status !== 0) process.exitCode = sessions.status ?? 1;
+}

@@ -29,6 +29,17 @@ describe('Node adapter', () => {
     expect(conn.received[1]).toEqual({ type: 'session.update', session: { type: 'realtime', model: 'gpt-realtime', tracing: 'auto' } });
   });
 
+  it('does not offer permessage-deflate, so a server that accepts compression never gets it', async () => {
+    const server = await startWsServer(undefined, { perMessageDeflate: true });
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    await model.connect({ apiKey: 'sk-node', url: server.url });
+    await waitFor(() => server.connections[0]?.received.length === 1);
+    expect(server.connections[0]!.headers['sec-websocket-extensions']).toBeUndefined();
+    expect(server.connections[0]!.socket.extensions).toBe('');
+  });
+
   it('sends exactly the caller headers (Azure api-key) and no Authorization', async () => {
     const server = await startWsServer();
     cleanup.push(server.close);

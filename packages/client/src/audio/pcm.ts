@@ -91,12 +91,58 @@ function nodeBuffer(): NodeBuffer | undefined {
   return typeof B?.from === 'function' ? B : undefined;
 }
 
+/** The last string `isWholeBase64` accepted and its bytes, for the next `base64ToBytes(s)`. */
+let decodedString: string | undefined;
+let decodedBytes: Uint8Array | undefined;
+
+/**
+ * Bytes that padded base64 of `s`'s length holds: 3 per 4 characters, less one per final '='
+ * (at most two). A decoder that skipped or stopped at any character returns fewer.
+ */
+export function base64DecodedLength(s: string): number {
+  const n = s.length;
+  const pad = n === 0 || s.charCodeAt(n - 1) !== 61 ? 0 : n > 1 && s.charCodeAt(n - 2) === 61 ? 2 : 1;
+  return ((n * 3) >>> 2) - pad;
+}
+
+/**
+ * True when every character of `s` is base64 data: a length that is a multiple of 4, alphabet
+ * characters only, '=' only as one or two final padding characters (Node's decoder also reads
+ * the URL-safe '-' and '_'). Proved by decoding: the decoders skip whitespace, quotes, backslashes
+ * and control characters or stop at an early '=' (or throw), so any of them makes the byte count
+ * fall short of `base64DecodedLength`. Such a string is the exact value of a JSON string literal.
+ * The bytes are kept for the next `base64ToBytes(s)`, so a frame is decoded once.
+ */
+export function isWholeBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase64(s);
+  } catch {
+    return false; // `Uint8Array.fromBase64` throws on a character outside the alphabet
+  }
+  if (bytes.byteLength !== base64DecodedLength(s)) return false;
+  decodedString = s;
+  decodedBytes = bytes;
+  return true;
+}
+
 /**
  * Decodes standard padded base64 into bytes. Uses `Uint8Array.fromBase64` when the engine has
  * it, else Node's `Buffer`, else the pure-JS codec. The result always owns its bytes: its own
- * ArrayBuffer, byteOffset 0, buffer.byteLength === length.
+ * ArrayBuffer, byteOffset 0, buffer.byteLength === length. Bytes `isWholeBase64` just decoded
+ * from the same string are handed over (once) instead of decoding again.
  */
 export function base64ToBytes(s: string): Uint8Array {
+  const bytes = decodedBytes;
+  if (bytes !== undefined && decodedString === s) {
+    decodedString = decodedBytes = undefined;
+    return bytes;
+  }
+  return decodeBase64(s);
+}
+
+function decodeBase64(s: string): Uint8Array {
   const native = (Uint8Array as unknown as NativeU8).fromBase64;
   if (typeof native === 'function') return native(s);
   const B = nodeBuffer();

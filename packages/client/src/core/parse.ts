@@ -2,7 +2,9 @@
 // Never throws (STYLE.md "Errors"): every problem is a `{ ok: false, code }` result carrying the raw
 // value. Schemas are picked by lookup on `type`; the streaming deltas take a hand-written check
 // and every valid event is returned as the decoded object itself (nothing copied); the full checks of
-// ./validate.ts run a second, issue-collecting pass only to explain a failure.
+// ./validate.ts run a second, issue-collecting pass only to explain a failure. A large audio delta's
+// base64 is sliced out, not JSON-decoded (`spliceDelta`); the object is the same as JSON.parse's.
+import { isWholeBase64 } from '../audio/pcm.js';
 import { SERVER_EVENT_SCHEMAS, type ServerEvent, type ServerEventType } from './events.js';
 import { explain, kindOf } from './validate.js';
 
@@ -106,6 +108,36 @@ export function parseServerEventObject(obj: unknown): ParseResult {
 }
 
 /**
+ * `JSON.parse(frame)` for a large delta written as the GA server writes audio deltas, without
+ * JSON-decoding its base64. The frame must end in `,"delta":"<base64>"}` with nothing but whole
+ * base64 between the quotes (`isWholeBase64`), so the payload is its own string value and
+ * splicing an empty string in its place leaves valid JSON exactly when the frame was valid. The
+ * quotes around the key are unescaped (after `,` and a letter), so it is a key, of the top-level
+ * value, an object since the last `}` closes it; JSON.parse gives any earlier duplicate the same
+ * position and last-wins value. Returns undefined when the frame must be decoded whole.
+ */
+function spliceDelta(frame: string): Raw | undefined {
+  const end = frame.length - 2;
+  // Below 1 KB the frame is decoded whole: slicing saves nothing on a small delta.
+  if (end < 1024 || frame.charCodeAt(end + 1) !== 125) return undefined;
+  const key = frame.indexOf(',"delta":"');
+  const start = key + 10; // just past the key's 10 characters
+  if (key < 0 || frame.indexOf('"', start) !== end) return undefined;
+  const delta = frame.slice(start, end);
+  if (!isWholeBase64(delta)) return undefined;
+  let rest: unknown;
+  try {
+    rest = JSON.parse(`${frame.slice(0, start)}"}`);
+  } catch {
+    return undefined; // the whole frame fails the same way, with the real position in the message
+  }
+  const obj = rest as Raw;
+  if (obj.delta !== '') return undefined;
+  obj.delta = delta;
+  return obj;
+}
+
+/**
  * Parses one WebSocket frame (its text) into a GA server event. Never throws.
  * Any non-string frame is `binary_frame`: the protocol has none (PROTOCOL.md §4).
  */
@@ -119,7 +151,8 @@ export function parseServerEvent(frame: unknown): ParseResult {
     }
     return fail('binary_frame', `expected a text frame, got ${kind}`, frame);
   }
-  let value: unknown;
+  let value: unknown = spliceDelta(frame);
+  if (value !== undefined) return parseServerEventObject(value);
   try {
     value = JSON.parse(frame);
   } catch (error) {

@@ -1,6 +1,8 @@
 // Node transport: `isomorphic-ws` (which is `ws` in Node) with `Authorization: Bearer <key>`, or
 // exactly the caller's headers (Azure's `api-key`), plus a User-Agent naming this library.
-// Never sends `OpenAI-Beta`: the GA server closes such sockets (PROTOCOL.md §2.1).
+// Never sends `OpenAI-Beta`: the GA server closes such sockets (PROTOCOL.md §2.1). Does not offer
+// permessage-deflate: on base64 audio it tripled client CPU and queued seconds of lag (README
+// "Benchmarks"), so a server that would accept it is never asked.
 import WebSocket from 'isomorphic-ws';
 import type { WebSocketLike } from '../core/types.js';
 import { headerHandshake } from './headers.js';
@@ -13,7 +15,7 @@ export const USER_AGENT = `open-realtime/${VERSION} (node ${typeof process === '
 export const nodeTransport: Transport = {
   name: 'node',
   createWebSocket({ url, protocols, headers }) {
-    return new WebSocket(url, protocols ?? [], { headers: headers ?? {} }) as unknown as WebSocketLike;
+    return new WebSocket(url, protocols ?? [], { headers: headers ?? {}, perMessageDeflate: false }) as unknown as WebSocketLike;
   },
   authenticate: (input) => headerHandshake(input, USER_AGENT),
   environmentApiKey() {

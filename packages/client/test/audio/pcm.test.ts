@@ -4,12 +4,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   audioLengthMs,
+  base64DecodedLength,
   base64ToBytes,
   base64ToBytesJs,
   bytesToBase64,
   bytesToBase64Js,
   formatKind,
   isG711,
+  isWholeBase64,
 } from '../../src/audio/pcm.js';
 
 describe('audioLengthMs', () => {
@@ -139,5 +141,59 @@ describe('base64 codecs', () => {
   it('decodes unpadded input and ignores whitespace in the pure-JS decoder', () => {
     expect(Array.from(base64ToBytesJs('AQI'))).toEqual([1, 2]);
     expect(Array.from(base64ToBytesJs('AQ ID\n'))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('isWholeBase64 and base64DecodedLength', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    delete (Uint8Array as unknown as Record<string, unknown>).fromBase64;
+  });
+
+  const NOT_WHOLE = ['AAA', 'AAAAA', 'AA==AAAA', 'AAA\\/', 'AA\nA', 'AA A', 'AA"A', 'A===', '====', 'AAA\u0000', 'AAé=', 'AA\tAAAAA'];
+
+  it('counts 3 bytes per 4 characters less the final padding', () => {
+    expect([base64DecodedLength(''), base64DecodedLength('QUJD'), base64DecodedLength('QUI='), base64DecodedLength('QQ==')]).toEqual([0, 3, 2, 1]);
+    for (const n of [0, 1, 2, 3, 4, 5, 1919, 1920, 4800]) expect(base64DecodedLength(ref(randomBytes(n)))).toBe(n);
+  });
+
+  it('accepts every padded encoding and rejects whitespace, escapes, quotes, control characters and early padding', () => {
+    for (const n of [0, 1, 2, 3, 4, 100, 4800]) expect(isWholeBase64(ref(randomBytes(n)))).toBe(true);
+    for (const s of NOT_WHOLE) expect([s, isWholeBase64(s)]).toEqual([s, false]);
+  });
+
+  it('gives the same answers through Uint8Array.fromBase64, which throws on bad characters', () => {
+    const fromBase64 = vi.fn((s: string) => {
+      if (/[^A-Za-z0-9+/=\s]/.test(s)) throw new SyntaxError('bad base64');
+      return new Uint8Array(Buffer.from(s, 'base64'));
+    });
+    Object.assign(Uint8Array, { fromBase64 });
+    expect(isWholeBase64(ref(randomBytes(300)))).toBe(true);
+    for (const s of NOT_WHOLE) expect([s, isWholeBase64(s)]).toEqual([s, false]);
+    expect(fromBase64).toHaveBeenCalled();
+  });
+
+  it('gives the same answers through the pure-JS decoder when there is no Buffer', () => {
+    const RealBuffer = Buffer;
+    const good = ref(randomBytes(301));
+    vi.stubGlobal('Buffer', undefined);
+    const answers = [isWholeBase64(good), ...NOT_WHOLE.map(isWholeBase64)];
+    vi.unstubAllGlobals();
+    expect(RealBuffer).toBeDefined();
+    expect(answers).toEqual([true, ...NOT_WHOLE.map(() => false)]);
+  });
+
+  it('hands the bytes it decoded to the next base64ToBytes of that string, once', () => {
+    const bytes = randomBytes(4800);
+    const text = ref(bytes);
+    expect(isWholeBase64(text)).toBe(true);
+    const first = base64ToBytes(text);
+    const second = base64ToBytes(text);
+    expect(first).not.toBe(second);
+    expect(Buffer.compare(first, bytes)).toBe(0);
+    expect(Buffer.compare(second, bytes)).toBe(0);
+    expect([first.byteOffset, first.buffer.byteLength]).toEqual([0, 4800]);
+    expect(isWholeBase64(text)).toBe(true);
+    expect(Array.from(base64ToBytes('AQID'))).toEqual([1, 2, 3]);
   });
 });

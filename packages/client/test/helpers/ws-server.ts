@@ -13,12 +13,13 @@ export interface SeenConnection {
   received: Array<Record<string, any>>;
 }
 
-/** Starts the server; `onEvent` answers each client event. */
-export async function startWsServer(onEvent?: (event: Record<string, any>, conn: SeenConnection) => void) {
+/** Starts the server; `onEvent` answers each client event; `options.perMessageDeflate` accepts compression. */
+export async function startWsServer(onEvent?: (event: Record<string, any>, conn: SeenConnection) => void, options: { perMessageDeflate?: boolean } = {}) {
   const connections: SeenConnection[] = [];
   const server = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
+    perMessageDeflate: options.perMessageDeflate ?? false,
     handleProtocols: (protocols) => (protocols.has('realtime') ? 'realtime' : false),
   });
   server.on('connection', (socket, request) => {
