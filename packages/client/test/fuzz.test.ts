@@ -88,7 +88,12 @@ describe('fuzzing the large audio delta path', () => {
       try {
         const value = JSON.parse(frame) as Record<string, unknown>;
         const shapeOk = value.type === 'response.output_audio.delta' && typeof value.delta === 'string' && value.output_index === 0;
-        expected = shapeOk ? { kind: 'audio', data: new Uint8Array(Buffer.from(value.delta as string, 'base64')) } : { kind: 'error', code: 'invalid_event_shape' };
+        // Audio must be whole padded base64 of whole pcm16 samples, else a typed invalid_audio error.
+        const b64 = String(value.delta);
+        const bytes = Buffer.from(b64, 'base64');
+        const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+        const whole = b64.length % 4 === 0 && bytes.length === (b64.length / 4) * 3 - pad && bytes.length % 2 === 0;
+        expected = !shapeOk ? { kind: 'error', code: 'invalid_event_shape' } : whole ? { kind: 'audio', data: new Uint8Array(bytes) } : { kind: 'error', code: 'invalid_audio' };
       } catch {
         expected = { kind: 'exception', code: 'invalid_json' };
       }

@@ -142,6 +142,16 @@ export function base64ToBytes(s: string): Uint8Array {
   return decodeBase64(s);
 }
 
+/**
+ * The bytes of `s` when it is whole padded base64 (`isWholeBase64`), else null: a server's audio
+ * delta is either exact or refused, never decoded around a bad character. Decodes once (the parse
+ * fast path may already have proved and decoded it).
+ */
+export function decodeWholeBase64(s: string): Uint8Array | null {
+  if (decodedBytes !== undefined && decodedString === s) return base64ToBytes(s);
+  return isWholeBase64(s) ? base64ToBytes(s) : null;
+}
+
 function decodeBase64(s: string): Uint8Array {
   const native = (Uint8Array as unknown as NativeU8).fromBase64;
   if (typeof native === 'function') return native(s);
@@ -154,17 +164,6 @@ function decodeBase64(s: string): Uint8Array {
     return new Uint8Array(buf);
   }
   return base64ToBytesJs(s);
-}
-
-/**
- * Bytes that standard padded base64 of `s` must decode to, or -1 when its length cannot be valid
- * base64. Decoders skip characters outside the alphabet, so a decoded length below this figure
- * means the text held some: a cheap, exact check after decoding.
- */
-export function base64DecodedLength(s: string): number {
-  if (s.length % 4 !== 0) return -1;
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  return (s.length / 4) * 3 - pad;
 }
 
 /**

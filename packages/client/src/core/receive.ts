@@ -2,7 +2,7 @@
 // Input is an already validated server event, the clock and the latest playback reading (values
 // from the glue; nothing here calls out); output is what to send, emit and play. Audio deltas go
 // through the ledger: audio of an interrupted response or a stopped item is never emitted.
-import { KIND_SAMPLE_BYTES, audioLengthMs, base64DecodedLength, base64ToBytes, formatKind } from '../audio/pcm.js';
+import { KIND_SAMPLE_BYTES, audioLengthMs, decodeWholeBase64, formatKind } from '../audio/pcm.js';
 import { noteAssistant, noteFunctionCall, noteUserAudio, noteUserTranscript } from './history.js';
 import { bargeIn, flushResponseCreates } from './interrupt.js';
 import { endResponseAudio, ensureItem, isAudible, itemKey, recordAudio } from './ledger.js';
@@ -138,11 +138,11 @@ function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveConte
   if (ledger.interruptedResponses.has(e.response_id)) return; // late audio of an interrupted response
   const existing = ledger.items.get(itemKey(e.item_id, e.content_index));
   if (existing && (existing.phase === 'interrupted' || existing.phase === 'truncated')) return;
-  const data = base64ToBytes(e.delta);
-  const problem = audioProblem(e.delta, data, state);
-  if (problem) {
+  const data = decodeWholeBase64(e.delta);
+  const problem = audioProblem(data, state);
+  if (problem || !data) {
     // Never silent or wrong audio: the delta is dropped and the app told, with the frame.
-    out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem, param: 'delta', eventId: e.event_id ?? null, raw: e } });
+    out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem ?? 'invalid audio', param: 'delta', eventId: e.event_id ?? null, raw: e } });
     return;
   }
   state.currentItemId = e.item_id;
@@ -154,8 +154,8 @@ function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveConte
 }
 
 /** Why a delta's audio is unusable: not base64, or not whole samples of the session's format. */
-function audioProblem(delta: string, data: Uint8Array, state: CoreState): string | null {
-  if (data.byteLength !== base64DecodedLength(delta)) return 'response.output_audio.delta: delta is not valid base64';
+function audioProblem(data: Uint8Array | null, state: CoreState): string | null {
+  if (data === null) return 'response.output_audio.delta: delta is not valid base64';
   const width = KIND_SAMPLE_BYTES[formatKind(state.audioFormat)];
   if (data.byteLength % width !== 0) return `response.output_audio.delta: ${data.byteLength} bytes is not a whole number of ${width}-byte samples`;
   return null;
