@@ -31,7 +31,7 @@ export const DEMO_SCRIPT: SimulatorScript = {
 export interface DemoServerOptions {
   /** Simulator port (default 0: a free port). */
   simulatorPort?: number;
-  /** Simulator pace, × real time (default 3). */
+  /** Simulator pace, × real time (default: DEMO_SIM_PACE from the environment, else 3). */
   pace?: number;
 }
 
@@ -74,7 +74,7 @@ export function demoServer(options: DemoServerOptions = {}): Plugin {
   let starting: Promise<Simulator> | null = null;
 
   const ensureSimulator = () =>
-    (starting ??= startSimulator({ port: options.simulatorPort ?? 0, pace: options.pace ?? 3, script: DEMO_SCRIPT }));
+    (starting ??= startSimulator({ port: options.simulatorPort ?? 0, pace: options.pace ?? (Number(process.env.DEMO_SIM_PACE) || 3), script: DEMO_SCRIPT }));
 
   const simulatorMode = () => !process.env.OPENAI_API_KEY || process.env.DEMO_SIMULATOR === '1';
 

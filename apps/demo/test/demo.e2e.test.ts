@@ -48,6 +48,7 @@ let base: string;
 const savedEnv = { key: process.env.OPENAI_API_KEY, base: process.env.OPENAI_BASE_URL, sim: process.env.DEMO_SIMULATOR };
 
 function restoreEnv(): void {
+  delete process.env.DEMO_SIM_PACE;
   for (const [name, value] of [['OPENAI_API_KEY', savedEnv.key], ['OPENAI_BASE_URL', savedEnv.base], ['DEMO_SIMULATOR', savedEnv.sim]] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
@@ -57,6 +58,9 @@ function restoreEnv(): void {
 beforeAll(async () => {
   delete process.env.OPENAI_API_KEY; // simulator mode unless a test sets it
   delete process.env.DEMO_SIMULATOR;
+  // Replies stream at 1.5x real time here (3x in the demo), so a reply is still streaming when the
+  // test interrupts it ~1 s in, however slow a loaded machine makes the steps before the click.
+  process.env.DEMO_SIM_PACE = '1.5';
   server = await createServer({
     configFile: `${demoDir}vite.config.ts`,
     configLoader: 'runner',
@@ -195,7 +199,7 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     await expect.poll(() => page.textContent('#transcript .msg.user'), { timeout: 10_000 }).toContain('Tell me a story');
     await expect.poll(() => page.textContent('#transcript .msg.assistant'), { timeout: 15_000 }).toContain('You said: Tell me a story');
     // Heard ms come from the model's ledger (the player's audio clock); wait until ~1 s was heard
-    // so the cut lands some words into the reply, while it still streams (6 s at 3× real time).
+    // so the cut lands some words into the reply, while it still streams (6 s at 1.5× real time).
     await expect.poll(async () => Math.max(0, ...(await numbers('#timeline td.heard'))), { timeout: 15_000 }).toBeGreaterThan(1000);
     // While it plays, the words not heard yet are shown greyed, not struck through.
     expect(await page.locator('#transcript .msg.assistant .heard').count()).toBe(1);
@@ -207,7 +211,7 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     await expect.poll(() => page.$eval('#out-level', (m) => (m as HTMLMeterElement).value), { timeout: 5_000 }).toBeGreaterThan(0);
     await shot('2-reply-playing');
 
-    // Barge-in MID-REPLY: the reply is at least 6 s of audio, streamed at 3x real time, so ~1 s
+    // Barge-in MID-REPLY: the reply is at least 6 s of audio, streamed at 1.5x real time, so ~1 s
     // into playback it is still streaming. The heard ms the timeline shows for the item is read and
     // Interrupt pressed in one page task, so nothing runs in between.
     const itemId = (await page.getAttribute('#transcript .msg.assistant', 'data-item-id'))!;

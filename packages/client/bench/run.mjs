@@ -28,7 +28,9 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BUDGET_KB = 15;
+// 15 KB until the ledger (heard transcript, latency) and the network work (reconnect, backpressure,
+// keepalive) landed; 20 KB keeps the same ratio to the peer in view (README "Benchmarks").
+const BUDGET_KB = 20;
 const AUDIO_FLOOR = 5;
 const SEND_FLOOR = 3;
 const QUICK = process.argv.includes('--quick');
