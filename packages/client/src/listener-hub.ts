@@ -2,7 +2,9 @@
 // that throws or whose promise rejects is reported as a `listener_error` exception to everyone
 // else, never to itself, and failures while delivering such a report are counted, not reported:
 // a failing listener can never loop (an async logger whose backend is down would otherwise
-// reject, be told, reject again, forever).
+// reject, be told, reject again, forever). Handlers are registered in an eventemitter3 emitter;
+// delivery reads a snapshot of each type's handlers, made again only after on/off, so delivering
+// an event allocates nothing and a change during delivery takes effect from the next event.
 import { EventEmitter } from 'eventemitter3';
 import { RealtimeProtocolError } from './core/errors.js';
 import type { RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType } from './core/model-events.js';
@@ -16,43 +18,56 @@ type Target = RealtimeModelListener | ((event: RealtimeModelEvent) => void);
 
 /** The model's listeners and handlers, with failure isolation. */
 export class ListenerHub {
+  #listeners: readonly RealtimeModelListener[] = [];
   readonly #emitter = new EventEmitter();
-  readonly #listeners: RealtimeModelListener[] = [];
+  /** Snapshots of the emitter's handlers per type, dropped on every on/off. */
+  readonly #handlers = new Map<string, ReadonlyArray<(event: RealtimeModelEvent) => void>>();
   /** Listener failures that were not reported because they happened while reporting one. */
   unreportedFailures = 0;
 
   /** Adds a listener of every event; the same listener added twice is kept once. */
   add(listener: RealtimeModelListener): void {
-    if (!this.#listeners.includes(listener)) this.#listeners.push(listener);
+    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
   }
 
   remove(listener: RealtimeModelListener): void {
-    const index = this.#listeners.indexOf(listener);
-    if (index >= 0) this.#listeners.splice(index, 1);
+    this.#listeners = this.#listeners.filter((l) => l !== listener);
   }
 
   on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
     this.#emitter.on(type, handler as (event: unknown) => void);
+    this.#handlers.delete(type);
   }
 
   off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
     this.#emitter.off(type, handler as (event: unknown) => void);
+    this.#handlers.delete(type);
   }
 
   /** Delivers to every listener and handler except `skip` (the one whose failure is reported). */
   emit(event: RealtimeModelEvent, skip?: Target): void {
     const reporting = event.type === 'exception' && event.exception instanceof RealtimeProtocolError && event.exception.code === 'listener_error';
-    const targets: Target[] = [...this.#listeners, ...(this.#emitter.listeners(event.type) as Target[])];
-    for (const target of targets) {
-      if (target === skip) continue;
-      try {
-        const result = typeof target === 'function' ? target(event) : target.onEvent(event);
-        if (result && typeof (result as Promise<void>).then === 'function') {
-          (result as Promise<void>).then(undefined, (error: unknown) => this.#failed(error, event.type, target, reporting));
-        }
-      } catch (error) {
-        this.#failed(error, event.type, target, reporting);
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i]!;
+      if (listener !== skip) this.#deliver(event, listener, reporting);
+    }
+    let handlers = this.#handlers.get(event.type);
+    if (!handlers) this.#handlers.set(event.type, (handlers = this.#emitter.listeners(event.type) as Array<(event: RealtimeModelEvent) => void>));
+    for (let i = 0; i < handlers.length; i++) {
+      const handler = handlers[i]!;
+      if (handler !== skip) this.#deliver(event, handler, reporting);
+    }
+  }
+
+  #deliver(event: RealtimeModelEvent, target: Target, reporting: boolean): void {
+    try {
+      const result = typeof target === 'function' ? target(event) : target.onEvent(event);
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (error: unknown) => this.#failed(error, event.type, target, reporting));
       }
+    } catch (error) {
+      this.#failed(error, event.type, target, reporting);
     }
   }
 
