@@ -5,7 +5,7 @@
 // then the ledger's wall-clock estimate stands in, and latencies say `clock: 'estimate'`.
 import { measureRate, splitHeard, updateRate } from './heard.js';
 import { noteHeardFinal } from './history.js';
-import { type LedgerItem, type TurnRecord, addBounded, isAudible, isReleasable, observePlayback, retire, wordsOf } from './ledger.js';
+import { type LedgerItem, type TurnRecord, isAudible, isReleasable, observePlayback, retire, wordsOf } from './ledger.js';
 import { type CoreState, type StepResult, emptyStep } from './state.js';
 import type { PlaybackState } from './types.js';
 
@@ -104,9 +104,4 @@ export function markTurnStart(state: CoreState, at: number, trigger: 'speech_sto
  */
 export function noteSilenced(out: StepResult, from: { at: number; kind: 'barge_in' | 'interrupt' }, silencedAt: number, clock: 'audio' | 'estimate'): void {
   out.emit.push({ type: 'latency', kind: from.kind, responseId: null, trigger: null, ms: Math.max(0, silencedAt - from.at), firstDeltaMs: null, clock });
-}
-
-/** Remembers that a response ended, for releases. */
-export function rememberEnded(state: CoreState, responseId: string): void {
-  addBounded(state.ledger.endedResponses, responseId);
 }
