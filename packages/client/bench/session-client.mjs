@@ -84,6 +84,23 @@ const memory = () => {
   return { heap: m.heapUsed, external: m.external, rss: m.rss };
 };
 
+/** The soak (bench/soak.mjs): every `sampleSec`, memory after full GCs plus that period's lag and
+ * microphone figures; the period's lag samples are dropped so they do not grow the heap. */
+async function soak(measureSec, sampleSec) {
+  const t0 = performance.now();
+  let cpu0 = process.cpuUsage();
+  while (performance.now() - t0 < measureSec * 1000) {
+    await new Promise((r) => setTimeout(r, sampleSec * 1000));
+    const period = window;
+    window = { lags: [], micDue: 0, micOnTime: 0 };
+    const lags = Float64Array.from(period.lags).sort();
+    const cpu = process.cpuUsage(cpu0);
+    cpu0 = process.cpuUsage();
+    const m = memory();
+    send({ sample: { minutes: (performance.now() - t0) / 60000, heap: m.heap, external: m.external, rss: m.rss, lagP99: lags.length ? lags[Math.floor(0.99 * lags.length)] : NaN, lagSamples: lags.length, micOnTime: period.micDue ? period.micOnTime / period.micDue : 0, cpuCores: (cpu.user + cpu.system) / 1e6 / sampleSec, audioBytes: total.audioBytes, errors: total.errors } });
+  }
+}
+
 const lib = await loadLib();
 const mem0 = memory();
 const sessions = [];
@@ -97,7 +114,7 @@ send({ connected: sessions.length, idleBytesPerSession: (memIdle.heap + memIdle.
 
 // Microphone: every session is due every 40 ms, phases spread evenly; a late tick sends the
 // chunks that came due since (a capture buffer would hold them), counting each as late.
-const { warmSec, measureSec } = await nextMessage('warmSec');
+const { warmSec, measureSec, sampleSec } = await nextMessage('warmSec');
 const start = epochNow();
 const due = sessions.map((_, i) => start + (i / N) * MIC_MS);
 let chunk = 0;
@@ -120,7 +137,8 @@ const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-await new Promise((r) => setTimeout(r, measureSec * 1000));
+if (sampleSec) await soak(measureSec, sampleSec);
+else await new Promise((r) => setTimeout(r, measureSec * 1000));
 const cpu = process.cpuUsage(cpu0);
 const seconds = (performance.now() - t0) / 1000;
 loop.disable();

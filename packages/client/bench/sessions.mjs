@@ -7,11 +7,11 @@
 // the same N (median of interleaved rounds), then the largest N ours holds at real time, then
 // ws's optional native helper and permessage-deflate measured on and off. Nothing asserts.
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { bundleOurs, startServer } from './session-harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PKG = resolve(HERE, '..');
@@ -30,32 +30,6 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-
-/** Our Node entry bundled next to node_modules, so `ws` and its optional add-ons resolve as installed. */
-async function bundleOurs() {
-  const dir = join(PKG, 'node_modules/.cache/open-realtime-bench');
-  mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, 'index.node.mjs');
-  await esbuild.build({
-    entryPoints: [join(PKG, 'src/index.node.ts')], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    external: ['ws', 'isomorphic-ws', 'bufferutil', 'utf-8-validate'], logLevel: 'silent',
-  });
-  return pathToFileURL(outfile).href;
-}
-
-/** Starts the streaming server; resolves to `{ url, call(cmd), close() }`. */
-function startServer({ deflate = false, env = {} } = {}) {
-  const child = fork(join(HERE, 'stream-server.mjs'), [], { env: { ...process.env, ...env, BENCH_DEFLATE: deflate ? '1' : '0' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies = [];
-  let waiting = null;
-  child.on('message', (m) => (waiting ? (waiting(m), (waiting = null)) : replies.push(m)));
-  const next = () => (replies.length ? Promise.resolve(replies.shift()) : new Promise((r) => (waiting = r)));
-  return next().then(({ port }) => ({
-    url: `ws://127.0.0.1:${port}/v1/realtime?model=gpt-realtime`,
-    call: (cmd) => (child.send({ cmd }), next()),
-    close: () => child.disconnect(),
-  }));
-}
 
 /** One client process of `subject` holding `n` sessions through one measured window. */
 async function measure(server, subject, n, ours, env = {}) {
