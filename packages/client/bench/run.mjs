@@ -314,7 +314,9 @@ function run(subject, frames, n, kind) {
 
 async function measure(kind, frames, n) {
   const subjects = [await connectOurs(), await connectPeer(), connectLimit()];
-  for (const s of subjects) run(s, frames, Math.max(2000, n >> 3), kind); // warm-up
+  // Warm-up: one full round each. Our audio path reaches its steady speed only after ~3,000
+  // frames (V8 tiers it up late); a shorter warm-up measured its first round at a sixth of the rest.
+  for (const s of subjects) run(s, frames, n, kind);
   const rates = Object.fromEntries(subjects.map((s) => [s.name, []]));
   // Interleave subjects each round so background noise on shared cores hits all alike.
   for (let r = 0; r < ROUNDS; r++) for (const s of subjects) rates[s.name].push(run(s, frames, n, kind));
