@@ -209,12 +209,13 @@ export class NodeWebSocket {
   };
 
   readonly #onSocketEnd = (): void => {
+    if (this.#state === CONNECTING) return this.#abort('socket hang up'); // Node's http message, as ws reports it
     if (this.#state !== CLOSED) this.#state = CLOSING;
     this.#socket.end();
   };
 
   readonly #onSocketClose = (): void => {
-    if (this.#state === CONNECTING) this.#emitError('Socket closed before the WebSocket handshake completed', new Error('socket hang up'));
+    if (this.#state === CONNECTING) this.#emitError('socket hang up', new Error('socket hang up'));
     this.#state = CLOSED;
     this.#parser.stop();
     if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
@@ -228,7 +229,7 @@ export class NodeWebSocket {
     this.#closeReason = reason;
     if (this.#state === OPEN) {
       this.#state = CLOSING;
-      this.#sendClose(code === 1005 ? undefined : code, ''); // the echo (RFC 6455 §5.5.1)
+      this.#sendClose(code === 1005 ? undefined : code, reason); // the echo, as ws sends it (RFC 6455 §5.5.1)
     }
     this.#socket.end();
   }
@@ -245,6 +246,7 @@ export class NodeWebSocket {
 
   #sendClose(code: number | undefined, reason: string): void {
     this.#closeFrameSent = true;
+    if (!this.#socket.writable) return; // the server already ended the connection
     this.#socket.write(encodeFrame(OPCODE.close, closePayload(code, reason)));
     this.#closeTimer = setTimeout(() => this.#socket.destroy(), CLOSE_TIMEOUT_MS);
   }

@@ -92,6 +92,13 @@ describe('handshake', () => {
     expect(events.map((e) => (e.type === 'message' ? e.data : e.type))).toEqual(['open', '{"type":"session.created"}', 'second']);
   });
 
+  it('reports a server that hangs up before answering as an error, then close 1006', async () => {
+    const server = await raw((conn) => (conn.socket.end(), ''));
+    const { events, closed } = open(server.url);
+    expect((await closed).code).toBe(1006);
+    expect(events.map((e) => [e.type, e.message])).toEqual([['error', 'socket hang up'], ['close', undefined]]);
+  });
+
   it('close() while connecting aborts: error, then close 1006', async () => {
     const server = await raw(() => ''); // never answers
     const { socket, events, closed } = open(server.url);
