@@ -10,12 +10,12 @@ import { createRequire } from 'node:module';
 /** Frame opcodes (RFC 6455 §5.2). */
 export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
-type Unmask = (buffer: Buffer, mask: Buffer) => void;
+type Mask = (source: Uint8Array, mask: Buffer, output: Buffer, offset: number, length: number) => void;
 
-/** ws's optional native masker (XORs in place), when it is installed and loads; else a JS loop. */
-const nativeMask: Unmask | null = (() => {
+/** ws's optional native masker (output[offset + i] = source[i] ^ mask[i & 3]), when it loads. */
+const nativeMask: Mask | null = (() => {
   try {
-    return (createRequire(import.meta.url)('bufferutil') as { unmask: Unmask }).unmask;
+    return (createRequire(import.meta.url)('bufferutil') as { mask: Mask }).mask;
   } catch {
     return null;
   }
@@ -29,26 +29,45 @@ const MASK_POOL = Buffer.allocUnsafe(8192);
 let maskAt = MASK_POOL.length;
 const KEY = Buffer.allocUnsafe(4);
 
-/** XORs frame[start, end) with KEY. */
-function maskInPlace(frame: Buffer, start: number, end: number): void {
-  if (nativeMask !== null && end - start >= NATIVE_MASK_MIN) return nativeMask(frame.subarray(start, end), KEY);
+/**
+ * Text is written here first: writing UTF-8 costs less than measuring it (Buffer.byteLength),
+ * and masking then copies it into the frame in the same pass. Strings too long to be sure to fit
+ * (3 bytes per UTF-16 unit at most) are encoded on their own instead.
+ */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+const SCRATCH_MAX_CHARS = Math.floor(SCRATCH.length / 3);
+
+/** frame[offset + i] = source[i] ^ KEY[i & 3] for i < length. */
+function maskInto(source: Uint8Array, frame: Buffer, offset: number, length: number): void {
+  if (nativeMask !== null && length >= NATIVE_MASK_MIN) return nativeMask(source, KEY, frame, offset, length);
   const m0 = KEY[0]!, m1 = KEY[1]!, m2 = KEY[2]!, m3 = KEY[3]!;
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    frame[i] = frame[i]! ^ m0;
-    frame[i + 1] = frame[i + 1]! ^ m1;
-    frame[i + 2] = frame[i + 2]! ^ m2;
-    frame[i + 3] = frame[i + 3]! ^ m3;
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    frame[offset + i] = source[i]! ^ m0;
+    frame[offset + i + 1] = source[i + 1]! ^ m1;
+    frame[offset + i + 2] = source[i + 2]! ^ m2;
+    frame[offset + i + 3] = source[i + 3]! ^ m3;
   }
-  for (let k = 0; i < end; i++, k++) frame[i] = frame[i]! ^ KEY[k]!;
+  for (; i < length; i++) frame[offset + i] = source[i]! ^ KEY[i & 3]!;
 }
 
 /**
- * One masked client frame, FIN set: header, a fresh mask key and the payload (a string is written
- * as UTF-8 straight into the frame), masked in place.
+ * One masked client frame, FIN set: header, a fresh mask key and the payload (a string as UTF-8),
+ * masked as it is copied in. The caller writes it with one socket.write.
  */
 export function encodeFrame(opcode: number, payload: string | Uint8Array): Buffer {
-  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  let source: Uint8Array;
+  let length: number;
+  if (typeof payload !== 'string') {
+    source = payload;
+    length = payload.byteLength;
+  } else if (payload.length <= SCRATCH_MAX_CHARS) {
+    source = SCRATCH;
+    length = SCRATCH.write(payload, 0, 'utf8');
+  } else {
+    source = Buffer.from(payload, 'utf8');
+    length = source.byteLength;
+  }
   const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = 0x80 | opcode;
@@ -68,9 +87,7 @@ export function encodeFrame(opcode: number, payload: string | Uint8Array): Buffe
   MASK_POOL.copy(KEY, 0, maskAt, maskAt + 4);
   maskAt += 4;
   KEY.copy(frame, header - 4);
-  if (typeof payload === 'string') frame.write(payload, header, 'utf8');
-  else frame.set(payload, header);
-  maskInPlace(frame, header, header + length);
+  maskInto(source, frame, header, length);
   return frame;
 }
 

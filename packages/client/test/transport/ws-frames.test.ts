@@ -134,6 +134,17 @@ describe('frame encoder', () => {
     if (n >= 8) expect(frame.subarray(frame.length - n).equals(Buffer.from(text))).toBe(false); // the bytes on the wire are masked
   });
 
+  it('masks binary payloads given as plain Uint8Arrays or Buffers, short and long', () => {
+    for (const n of [3, 48, 3000]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7) & 255);
+      for (const payload of [bytes, Buffer.from(bytes)]) {
+        const [decoded] = decodeClientFrames(encodeFrame(OPCODE.binary, payload));
+        expect(decoded).toMatchObject({ opcode: OPCODE.binary, masked: true });
+        expect(decoded!.payload.equals(Buffer.from(bytes))).toBe(true);
+      }
+    }
+  });
+
   it('uses a fresh mask key for every frame, across refills of the key pool', () => {
     const keys = new Set(Array.from({ length: 5000 }, () => decodeClientFrames(encodeFrame(OPCODE.binary, Buffer.from([1, 2, 3])))[0]!.maskKey.toString('hex')));
     expect(keys.size).toBeGreaterThan(4990); // 32-bit random keys: a handful of collisions at most
