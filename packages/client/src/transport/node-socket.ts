@@ -196,7 +196,7 @@ export class NodeWebSocket {
     this.#socket.on('data', this.#onData);
     dispatch(this.#listeners.open, { type: 'open' });
     // Frames that came in the same chunk as the 101 response (session.created often does).
-    if (end + 4 < all.length) this.#parser.push(all.subarray(end + 4));
+    if (end + 4 < all.length && !this.#socket.destroyed) this.#parser.push(all.subarray(end + 4));
   };
 
   readonly #onData = (chunk: Buffer): void => this.#parser.push(chunk);
