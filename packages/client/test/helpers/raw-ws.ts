@@ -73,8 +73,8 @@ export interface RawConnection {
 }
 
 /**
- * A TCP server that reads a handshake request and writes `respond(connection)`: by default a
- * correct 101 (then, in the same write, `after` bytes if given).
+ * A TCP server that reads a handshake request and writes `respond(connection, accept)` in one
+ * write (a 101 followed by frames arrives in one chunk); by default a correct 101.
  */
 export async function startRawServer(respond?: (conn: RawConnection, accept: string) => string | Buffer) {
   const connections: RawConnection[] = [];
