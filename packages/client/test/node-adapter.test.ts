@@ -1,7 +1,8 @@
 // The Node adapter against a real `ws` server on 127.0.0.1: the handshake the server received
-// (URL, Authorization, User-Agent, no beta header) and a full round trip of events.
+// (URL, Authorization, User-Agent, no beta header), a full round trip of events, keepalive pings
+// answered, and `wsWebSocket` handing the connection to `ws` with its options.
 import { afterEach, describe, expect, it } from 'vitest';
-import { OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../src/index.node.js';
+import { OpenAIRealtimeWebSocketModel, type RealtimeModelEvent, wsWebSocket } from '../src/index.node.js';
 import { answerLikeServer } from './helpers/scripted-server.js';
 import { startWsServer, waitFor } from './helpers/ws-server.js';
 
@@ -87,5 +88,33 @@ describe('Node adapter', () => {
     const exception = seen.find((e) => e.type === 'exception') as Extract<RealtimeModelEvent, { type: 'exception' }>;
     expect(exception.exception.message).toContain('4000');
     expect(exception.exception.message).toContain('gone');
+  });
+
+  it('keeps pinging while the server answers: pings arrive one after another and the session stays up', async () => {
+    const server = await startWsServer();
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    const seen: RealtimeModelEvent[] = [];
+    model.addListener({ onEvent: (e) => void seen.push(e) });
+    // No ping is sent while one waits for its pong: four pings mean three pongs came back.
+    await model.connect({ apiKey: 'k', url: server.url, keepAlive: { intervalMs: 30, timeoutMs: 10_000 } });
+    await waitFor(() => server.connections.length === 1);
+    let pings = 0;
+    server.connections[0]!.socket.on('ping', () => void pings++);
+    await waitFor(() => pings >= 4);
+    expect(seen.filter((e) => e.type === 'connection_status').map((e) => (e as { status: string }).status)).toEqual(['connecting', 'connected']);
+  });
+
+  it('wsWebSocket(options) connects through ws with its client options (here permessage-deflate offered)', async () => {
+    const server = await startWsServer(answerLikeServer, { perMessageDeflate: true });
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: wsWebSocket({ perMessageDeflate: true }) });
+    cleanup.push(() => model.close());
+    await model.connect({ apiKey: 'sk-ws', url: server.url });
+    await waitFor(() => server.connections[0]?.received.length === 2);
+    expect(server.connections[0]!.headers['sec-websocket-extensions']).toMatch(/^permessage-deflate/);
+    expect(server.connections[0]!.headers.authorization).toBe('Bearer sk-ws');
+    expect(server.connections[0]!.received[0]).toMatchObject({ type: 'session.update' });
   });
 });

@@ -80,7 +80,8 @@ describe('the packed packages', () => {
     expect(browser).not.toMatch(/isomorphic-ws|require\("ws"\)|from"ws"|from "ws"/);
     expect(browser).toContain('openai-insecure-api-key.');
     const node = await bundleFor('node');
-    expect(node).toContain('isomorphic-ws');
+    expect(node).toContain('dist/transport/node-socket.js');
+    expect(node).not.toContain('isomorphic-ws'); // ws comes in only with wsWebSocket()
     expect(node).not.toContain('openai-insecure-api-key.');
   });
 });
