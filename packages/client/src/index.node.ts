@@ -3,7 +3,7 @@
 import { defineModels } from './models.js';
 import { nodeTransport } from './transport/node.js';
 
-export { nodeWebSocket, wsWebSocket } from './transport/node.js';
+export { nodeWebSocket, wsWebSocket, type WsClientOptions } from './transport/node.js';
 export type { NodeWebSocketOptions } from './transport/node-socket.js';
 
 export * from './common.js';

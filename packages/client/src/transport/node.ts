@@ -4,7 +4,6 @@
 // (PROTOCOL.md §2.1). Never offers permessage-deflate: on base64 audio it tripled client CPU and
 // queued seconds of lag (README "Benchmarks"). `wsWebSocket` keeps `ws` one option away, loaded
 // only when used, for what only ws has (an http.Agent for a proxy, its other client options).
-import type { ClientOptions } from 'ws';
 import type { CreateWebSocket, WebSocketLike } from '../core/types.js';
 import { headerHandshake } from './headers.js';
 import { NodeWebSocket, type NodeWebSocketOptions } from './node-socket.js';
@@ -22,11 +21,21 @@ export function nodeWebSocket(options: Omit<NodeWebSocketOptions, 'headers'> = {
 }
 
 /**
+ * `ws`'s ClientOptions (agent, ca, handshakeTimeout, …), typed loosely so the published types do
+ * not need `@types/ws`.
+ */
+export interface WsClientOptions {
+  headers?: Record<string, string>;
+  perMessageDeflate?: boolean | object;
+  [option: string]: unknown;
+}
+
+/**
  * A `ws` socket as a `createWebSocket`, for ws's own client options (an http.Agent for a proxy,
  * TLS, …): `new OpenAIRealtimeWebSocketModel({ createWebSocket: wsWebSocket({ agent }) })`.
  * permessage-deflate stays off unless `options` turns it on. `ws` is imported on first use.
  */
-export function wsWebSocket(options: ClientOptions = {}): CreateWebSocket {
+export function wsWebSocket(options: WsClientOptions = {}): CreateWebSocket {
   return async ({ url, protocols, headers }) => {
     const { default: WebSocket } = await import('isomorphic-ws');
     return new WebSocket(url, protocols ?? [], { perMessageDeflate: false, ...options, headers: { ...options.headers, ...headers } }) as unknown as WebSocketLike;
