@@ -14,7 +14,7 @@ export interface WebAudioPlayerEvents {
    * anyone listens to `position` or `level` (~100 ms otherwise), and when its tail was heard.
    */
   position: { itemId: string; contentIndex: number; ms: number };
-  /** RMS level of the output since the previous worklet report, 0..1. */
+  /** RMS level of the audio rendered since the previous worklet report, 0..1; 0 once the end was heard. */
   level: { rms: number };
 }
 

@@ -8,11 +8,11 @@
 // suspended. Records of items the worklet moved past, or that were dropped, are released.
 import { RealtimeUserError } from '../core/errors.js';
 import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, PlaybackTracker } from '../core/types.js';
-import { ENCODING_BYTES, G711_TABLES, encodedMs, toEncoding } from './codec.js';
+import { ENCODING_BYTES, ENCODING_RATE, G711_TABLES, encodedMs, toEncoding } from './codec.js';
 import type { AudioEncoding } from './codec.js';
 import { OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
-import { PlayerFeed } from './player-feed.js';
+import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
 import { type ItemRecord, ItemTable, endStream, isWholeSamples, joinSamples, postedFrames } from './player-item.js';
 import { FEED_ENCODINGS, PLAYER_FAST_REPORT_MS, PLAYER_PROCESSOR_NAME, PLAYER_REPORT_MS, loadPlayerWorklet } from './player.worklet.js';
 
@@ -66,6 +66,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private tailFrame = 0;
   private tailNext = -1;
   private readonly onTail = (): void => this.tailHeard();
+  /** Context frame where the worklet's queue should run dry, estimated to batch what is fed. */
+  private queuedUntil = 0;
 
   constructor(options: WebAudioPlayerOptions = {}) {
     this.ctx = options.context ?? null;
@@ -150,6 +152,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     }
     if (ids.length === 0) return;
     this.feed.drop(ids);
+    this.queuedUntil = 0; // what remains queued is unknown: feed the next audio at once
     if (!stopsCurrent) return;
     const silentAt = this.silentAt();
     const cur = this.current!;
@@ -333,6 +336,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     if (state.currentItemId !== null) {
       this.events.emit('position', { itemId: state.currentItemId, contentIndex: state.currentItemContentIndex ?? 0, ms: state.elapsedMs ?? 0 });
     }
+    if (this.report?.dry) this.events.emit('level', { rms: 0 }); // the listener hears silence now
     this.events.notifyPlayback();
   }
 
@@ -347,8 +351,22 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   /** Sends whole samples to the worklet (`owned`: the bytes may be transferred as they are). */
   private send(item: ItemRecord, bytes: Uint8Array, owned: boolean): void {
     if (bytes.length === 0) return;
-    item.samples += bytes.length / ENCODING_BYTES[item.encoding];
-    this.feed.push(item.id, item.encoding, bytes, owned);
+    const samples = bytes.length / ENCODING_BYTES[item.encoding];
+    item.samples += samples;
+    this.feed.push(item.id, item.encoding, bytes, owned, this.holdMs((samples * this.ctx!.sampleRate) / ENCODING_RATE[item.encoding]));
+  }
+
+  /**
+   * How long `frames` more frames may wait before they are posted: the worklet renders them only
+   * after everything queued before them, so while that is more than FEED_MARGIN_MS they can
+   * join the next chunks in one message (at most FEED_HOLD_MS later, and never within the margin).
+   */
+  private holdMs(frames: number): number {
+    const ctx = this.ctx!;
+    const now = ctx.currentTime * ctx.sampleRate;
+    const start = Math.max(this.queuedUntil, now);
+    this.queuedUntil = start + frames;
+    return Math.min(FEED_HOLD_MS, ((start - now) / ctx.sampleRate) * 1000 - FEED_MARGIN_MS);
   }
 
   private flushItem(item: ItemRecord): void {

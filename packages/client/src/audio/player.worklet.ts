@@ -181,12 +181,13 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
       this.endFrame = currentFrame + w;
       if (c.off >= c.frames) { this.chunks[this.head] = null; this.head++; }
     }
-    this.levelFrames += len;
     for (let i = w; i < len; i++) ch0[i] = 0;
     for (let c = 1; c < out.length; c++) out[c].set(ch0);
     const dry = this.head >= this.chunks.length;
     if (dry !== this.dry) { this.dry = dry; changed = true; }
-    // While dry nothing moves: the main thread's heard-tail timer covers the end (player.ts).
+    // While dry nothing moves: no reports, no level (the main thread's heard-tail timer reports
+    // the end once heard, player.ts), so the next report's level covers only rendered audio.
+    this.levelFrames += dry ? w : len;
     if (!dry) this.sinceReport += len;
     if (this.curId >= 0 && (changed || this.sinceReport >= this.reportFrames)) this.report(currentFrame + len);
     return true;

@@ -7,8 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { ENCODING_RATE, G711_TABLES, LinearResampler, decodeAlaw, decodeMulaw, int16ToFloat32, resampledFrames } from '../../src/audio/codec.js';
 import type { AudioEncoding } from '../../src/audio/codec.js';
 import { PlayerFeed } from '../../src/audio/player-feed.js';
-import { FEED_ENCODINGS, PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS, PLAYER_WORKLET_SOURCE } from '../../src/audio/player.worklet.js';
+import { FEED_DROP, FEED_ENCODINGS, FEED_PUSH, PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS, PLAYER_WORKLET_SOURCE } from '../../src/audio/player.worklet.js';
 import { mulberry32 } from '../helpers/prng.js';
+
+/** Waits for a positive signal, polling every few ms; throws after 5 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() - t0 > 5000) throw new Error('until: condition not met in time');
+  }
+}
 
 interface Report { t: string; id: number; frames: number; end: number; dry: boolean }
 
@@ -33,7 +40,12 @@ function worklet(rate: number, reportMs = PLAYER_REPORT_MS) {
   const tables = FEED_ENCODINGS.map((e) => (e === 'pcm16' ? null : G711_TABLES[e]));
   deliver(structuredClone({ t: 'init', tables, reportMs }));
   const feed = new PlayerFeed();
-  feed.attach({ postMessage: (m: unknown, transfer: Transferable[]) => deliver(structuredClone(m, { transfer })) } as unknown as MessagePort);
+  const messages: Array<{ ops: number[] }> = [];
+  const post = (m: { ops: number[] }, transfer: Transferable[]) => {
+    messages.push(structuredClone(m));
+    deliver(structuredClone(m, { transfer }));
+  };
+  feed.attach({ postMessage: post } as unknown as MessagePort);
   /** Renders `quanta` render quanta; returns the samples. */
   const render = (quanta: number): number[] => {
     const out: number[] = [];
@@ -45,7 +57,7 @@ function worklet(rate: number, reportMs = PLAYER_REPORT_MS) {
     }
     return out;
   };
-  return { feed, render, deliver, reports: () => scope.posted.filter((m) => m.t === 'pos') };
+  return { feed, render, deliver, messages, reports: () => scope.posted.filter((m) => m.t === 'pos') };
 }
 
 const rampBytes = (rand: () => number, samples: number) => {
@@ -121,6 +133,26 @@ describe('player worklet protocol', () => {
     expect(handed.byteLength).toBe(0); // detached: moved to the worklet, not cloned
     expect(kept).toEqual(keptCopy);
     expect(w.render(16).filter((s) => s !== 0).length).toBeGreaterThan(1900); // both rendered
+  });
+
+  it('holds audio fed with a hold until its deadline and posts it in one message; urgent audio or a drop posts everything at once', async () => {
+    const w = worklet(24000);
+    const chunk = () => new Uint8Array(480);
+    w.feed.push(1, 'pcm16', chunk(), true, 40);
+    await Promise.resolve();
+    w.feed.push(1, 'pcm16', chunk(), true, 40); // a later task: joins the held batch
+    await Promise.resolve();
+    expect(w.messages).toHaveLength(0);
+    await until(() => w.messages.length > 0);
+    expect(w.messages.map((m) => m.ops)).toEqual([[FEED_PUSH, 1, 0, 0, 480, FEED_PUSH, 1, 0, 0, 480]]);
+    w.feed.push(1, 'pcm16', chunk(), true, 40);
+    w.feed.push(1, 'pcm16', chunk(), true, 0); // needed soon: the held chunk goes with it
+    await Promise.resolve();
+    expect(w.messages).toHaveLength(2);
+    w.feed.push(1, 'pcm16', chunk(), true, 40);
+    w.feed.drop([1]);
+    expect(w.messages).toHaveLength(3);
+    expect(w.messages[2]!.ops).toEqual([FEED_PUSH, 1, 0, 0, 480, FEED_DROP, 1, 1]);
   });
 
   it(`reports every ~${PLAYER_REPORT_MS} ms of playback, every ~${PLAYER_FAST_REPORT_MS} ms after a rate message, and never while dry`, async () => {
