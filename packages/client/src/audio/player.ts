@@ -10,7 +10,7 @@ import { RealtimeUserError } from '../core/errors.js';
 import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, PlaybackTracker } from '../core/types.js';
 import { ENCODING_BYTES, ENCODING_RATE, G711_TABLES, encodedMs, toEncoding } from './codec.js';
 import type { AudioEncoding } from './codec.js';
-import { OutputClock } from './output-clock.js';
+import { HeardTimer, OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
 import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
 import { type ItemRecord, ItemTable, endStream, isWholeSamples, joinSamples, postedFrames } from './player-item.js';
@@ -61,11 +61,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private previous: { item: ItemRecord; report: PosReport } | null = null;
   private closed = false;
   private readonly clock = new OutputClock();
-  /** The heard-tail timer: fires once context frame `tailFrame` is heard, then `tailNext`, if any. */
-  private tailTimer: ReturnType<typeof setTimeout> | null = null;
-  private tailFrame = 0;
-  private tailNext = -1;
-  private readonly onTail = (): void => this.tailHeard();
+  /** Reports playback when an item's tail was heard (the worklet is quiet then). */
+  private readonly tail = new HeardTimer(this.clock, () => this.tailHeard());
   /** Context frame where the worklet's queue should run dry, estimated to batch what is fed. */
   private queuedUntil = 0;
 
@@ -174,8 +171,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     this.interrupt();
     this.closed = true;
     this.events.clearPlayback();
-    if (this.tailTimer !== null) clearTimeout(this.tailTimer);
-    this.tailTimer = null;
+    this.tail.cancel();
     this.feed.detach();
     this.node?.disconnect();
     this.node = null;
@@ -280,16 +276,18 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
       this.current = item;
       if (item.startFrame === null) this.noteStart(item, r);
       // The previous item is heard until this one's first frame is: fold its end in then.
-      if (left) this.watchTail(item.startFrame!);
+      if (left) this.tail.watch(this.ctx!, item.startFrame!);
       this.events.emit('started', { itemId: item.itemId, contentIndex: item.contentIndex });
     }
     this.report = r;
     if (r.dry && !prev?.dry) {
       this.events.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: this.elapsedOf(item), interrupted: false });
-      this.watchTail(r.end); // the worklet stays quiet while dry: fold in the last frame once heard
+      this.tail.watch(this.ctx!, r.end); // the worklet stays quiet while dry: report the end once heard
     }
-    this.events.emit('position', { itemId: item.itemId, contentIndex: item.contentIndex, ms: this.elapsedOf(item) });
-    this.events.emit('level', { rms: r.level });
+    if (this.events.watched) {
+      this.events.emit('position', { itemId: item.itemId, contentIndex: item.contentIndex, ms: this.elapsedOf(item) });
+      this.events.emit('level', { rms: r.level });
+    }
     this.events.notifyPlayback();
   }
 
@@ -309,34 +307,17 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   }
 
   /**
-   * Reports playback once context frame `frame` is heard: between reports nothing else would tell
-   * the model that an item's tail reached the listener. One timer; a later frame waits its turn.
+   * An item's tail reached the listener: between reports nothing else would tell the model (and
+   * position/level listeners) that it was heard to its end.
    */
-  private watchTail(frame: number): void {
-    if (this.tailTimer === null) this.armTail(frame);
-    else this.tailNext = Math.max(this.tailNext, frame);
-  }
-
-  private armTail(frame: number): void {
-    const ctx = this.ctx!;
-    this.tailFrame = frame;
-    // While suspended the heard clock stands still: look again later rather than spin.
-    const ms = ctx.state === 'running' ? this.clock.heardAt(ctx, frame) - performance.now() : 100;
-    this.tailTimer = setTimeout(this.onTail, Math.max(0, ms) + 1);
-  }
-
   private tailHeard(): void {
-    this.tailTimer = null;
-    const ctx = this.ctx;
-    if (this.closed || !ctx || ctx.state === 'closed') return;
-    if (this.clock.heardTime(ctx) * ctx.sampleRate < this.tailFrame) return this.armTail(this.tailFrame);
-    if (this.tailNext > this.tailFrame) this.armTail(this.tailNext);
-    this.tailNext = -1;
-    const state = this.getState();
-    if (state.currentItemId !== null) {
-      this.events.emit('position', { itemId: state.currentItemId, contentIndex: state.currentItemContentIndex ?? 0, ms: state.elapsedMs ?? 0 });
+    if (this.events.watched) {
+      const state = this.getState();
+      if (state.currentItemId !== null) {
+        this.events.emit('position', { itemId: state.currentItemId, contentIndex: state.currentItemContentIndex ?? 0, ms: state.elapsedMs ?? 0 });
+      }
+      if (this.report?.dry) this.events.emit('level', { rms: 0 }); // the listener hears silence now
     }
-    if (this.report?.dry) this.events.emit('level', { rms: 0 }); // the listener hears silence now
     this.events.notifyPlayback();
   }
 
