@@ -36,11 +36,6 @@ export class ItemTable {
   /** The record appended to last: consecutive chunks of one item skip the key lookup. */
   private last: ItemRecord | null = null;
 
-  /** Number of live records. */
-  get size(): number {
-    return this.byKey.size;
-  }
-
   /** The record of (itemId, contentIndex), if live. */
   get(itemId: string, contentIndex: number): ItemRecord | undefined {
     const last = this.last;
