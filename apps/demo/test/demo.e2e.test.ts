@@ -11,7 +11,6 @@ import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '@open-realtime/simulator';
-import { PLAYER_FAST_REPORT_MS } from '../../../packages/client/src/audio/player.worklet.js';
 import { hasChromium, launchChromium } from '../../../packages/client/test/helpers/chromium.js';
 
 const demoDir = fileURLToPath(new URL('..', import.meta.url));
@@ -236,13 +235,15 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     const endMs: number = truncate.audio_end_ms;
     // audio_end_ms is read from the audio clock at the click; the ledger was last moved by the
     // player's previous playback report. The demo listens to `position`, so the worklet reports every
-    // PLAYER_FAST_REPORT_MS (25 ms) of playback: the ledger trails the click by one interval at most,
-    // plus the report's delivery. Twice the interval leaves that delivery a whole interval on a
-    // loaded machine. The ledger never runs ahead of the audio clock (1 ms: both are floored).
+    // PLAYER_FAST_REPORT_MS (25 ms) of playback, counted in 128-frame quanta (10 quanta, 26.7 ms at
+    // 48 kHz) that Chromium renders 4 to a device callback (10.7 ms): reports leave 2 or 3 callbacks
+    // apart, so the ledger trails the click by 32 ms at most, plus delivery jitter; 60 ms leaves that
+    // jitter 28 ms on a loaded machine. The ledger never runs ahead of the audio clock (1 ms: both
+    // are floored).
     console.log(`timeline showed ${shownMs} ms heard at the click, audio_end_ms ${endMs}`);
     expect(endMs).toBeGreaterThan(0);
     expect(endMs).toBeGreaterThanOrEqual(shownMs - 1);
-    expect(endMs - shownMs).toBeLessThanOrEqual(2 * PLAYER_FAST_REPORT_MS);
+    expect(endMs - shownMs).toBeLessThanOrEqual(60);
     // The ledger holds the same position; the timeline and the transcript show the cut there.
     await expect.poll(() => numbers(`#timeline tr[data-item-id="${itemId}"] td.truncated`)).toEqual([endMs]);
     expect(await page.textContent(`#timeline tr[data-item-id="${itemId}"] td.phase`)).toBe('cut');
