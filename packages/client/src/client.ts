@@ -40,7 +40,7 @@ export class RealtimeWebSocketModelBase {
   readonly #createWebSocket: CreateWebSocket;
   readonly #clock: () => number;
   readonly #hub = new ListenerHub();
-  readonly #output = new OutputBridge((error, context) => this.#fail(error, context), () => this.#onPlayback());
+  readonly #output = new OutputBridge((error, context) => this.#fail(error, context), () => this.#onPlayback(), () => !this.#hub.has('audio'));
   #socket: WebSocketLike | null = null;
   #queue: SendQueue | null = null;
   #state: CoreState | null = null;

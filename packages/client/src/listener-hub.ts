@@ -44,6 +44,11 @@ export class ListenerHub {
     this.#handlers.delete(type);
   }
 
+  /** True when an event of `type` would reach anyone (a listener of every event, or a handler of it). */
+  has(type: RealtimeModelEventType): boolean {
+    return this.#listeners.length > 0 || this.#emitter.listenerCount(type) > 0;
+  }
+
   /** Delivers to every listener and handler except `skip` (the one whose failure is reported). */
   emit(event: RealtimeModelEvent, skip?: Target): void {
     const reporting = event.type === 'exception' && event.exception instanceof RealtimeProtocolError && event.exception.code === 'listener_error';

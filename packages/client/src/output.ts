@@ -1,7 +1,8 @@
 // The audio output the model drives: a player (`AudioPlayer`: it renders what the core tells it
 // and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
 // Runs the core's player commands and reads the playback; a throwing output is reported through
-// `onError`, never let into the receive path.
+// `onError`, never let into the receive path. Audio bytes are handed over (`transfer`) only when
+// no listener of the model's `audio` event got them too.
 import { RealtimeUserError } from './core/errors.js';
 import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
 
@@ -14,6 +15,8 @@ export class OutputBridge {
   constructor(
     private readonly onError: (error: unknown, context: string) => void,
     private readonly onPlayback: () => void,
+    /** True when no app listener receives the audio bytes (the model's `audio` event). */
+    private readonly audioUnshared: () => boolean,
   ) {}
 
   /** Sets the player and the tracker; a player reports playback itself, so it also serves as tracker. */
@@ -56,7 +59,7 @@ export class OutputBridge {
     const { player, tracker } = this;
     switch (command.op) {
       case 'append':
-        if (player) this.#call(() => player.append(command.itemId, command.contentIndex, command.data, command.responseId));
+        if (player) this.#append(player, command);
         return;
       case 'done':
         if (player) this.#call(() => player.itemDone(command.itemId, command.contentIndex));
@@ -68,6 +71,15 @@ export class OutputBridge {
         if (player) this.#call(() => player.setAudioFormat(command.format));
         if (tracker) this.#call(() => tracker.setAudioFormat(command.format));
         return;
+    }
+  }
+
+  /** Every chunk comes here: no closure per call. */
+  #append(player: AudioPlayer, command: Extract<PlayerCommand, { op: 'append' }>): void {
+    try {
+      player.append(command.itemId, command.contentIndex, command.data, command.responseId, this.audioUnshared());
+    } catch (error) {
+      this.onError(error, 'Audio output failed');
     }
   }
 

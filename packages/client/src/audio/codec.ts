@@ -71,6 +71,9 @@ for (let b = 0; b < 256; b++) {
   ALAW_TABLE[b] = alawToLinear(b) / 32768;
 }
 
+/** The float value of each G.711 byte, per law (the player worklet decodes with these). */
+export const G711_TABLES: Readonly<Record<'pcmu' | 'pcma', Float32Array>> = { pcmu: MULAW_TABLE, pcma: ALAW_TABLE };
+
 /** Decodes G.711 mu-law bytes to floats. */
 export function decodeMulaw(bytes: Uint8Array): Float32Array {
   const out = new Float32Array(bytes.length);
@@ -85,65 +88,69 @@ export function decodeAlaw(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** Decodes whole samples of `encoding` to floats (pcm16 ignores a trailing odd byte). */
-export function decodeToFloat32(encoding: AudioEncoding, bytes: Uint8Array): Float32Array {
-  if (encoding === 'pcmu') return decodeMulaw(bytes);
-  if (encoding === 'pcma') return decodeAlaw(bytes);
-  return int16ToFloat32(bytes);
+/**
+ * Output frames a resampled stream holds after `samples` input samples: frame k sits at input
+ * position k·in/out and needs its right neighbour, so ceil((samples − 1)·out/in) while the stream
+ * runs and ceil(samples·out/in) once it is complete (the last input frame then holds); all of
+ * them when the rates match. Integer math, so the player's main thread and its worklet agree.
+ */
+export function resampledFrames(samples: number, inRate: number, outRate: number, complete: boolean): number {
+  if (samples <= 0) return 0;
+  if (inRate === outRate) return samples;
+  return Math.ceil(((complete ? samples : samples - 1) * outRate) / inRate);
 }
 
 /**
- * Streaming linear-interpolation resampler. Output frame k sits at input position k·in/out, so
- * after N input frames about N·out/in frames have come out; the last input frame is held back
- * until the next chunk supplies its right neighbour (one input frame of delay, never lost).
+ * Streaming linear-interpolation resampler. Output frame k sits at input position k·in/out, kept
+ * as the integer k·in (no drifting float phase), so a stream cut into any chunk sizes gives the
+ * same output and `resampledFrames` counts it exactly; the last input frame is held back until
+ * the next chunk supplies its right neighbour (one input frame of delay, never lost). The player
+ * worklet (player.worklet.ts) runs the same arithmetic.
  */
 export class LinearResampler {
-  private readonly step: number;
-  /** Input position of the next output frame, relative to the current chunk's first frame. */
-  private pos = 0;
-  /** Last frame of the previous chunk (position -1 of the current one). */
+  /** Output frames produced since the stream (re)started. */
+  private k = 0;
+  /** Input frames consumed since the stream (re)started. */
+  private n = 0;
+  /** Last frame of the previous chunk (input frame n − 1). */
   private prev = 0;
-  private started = false;
 
   constructor(
     readonly inRate: number,
     readonly outRate: number,
   ) {
     if (!(inRate > 0 && outRate > 0)) throw new RangeError('sample rates must be positive');
-    this.step = inRate / outRate;
   }
 
   /** Resamples one chunk; returns the input itself when the rates match. */
   process(input: Float32Array): Float32Array {
     if (this.inRate === this.outRate) return input;
-    const n = input.length;
-    if (n === 0) return new Float32Array(0);
-    const startPos = this.started ? this.pos : 0;
-    // Frames whose right neighbour is available: positions < n - 1.
-    const count = startPos < n - 1 ? Math.ceil((n - 1 - startPos) / this.step) : 0;
-    const out = new Float32Array(count);
-    let pos = startPos;
-    for (let k = 0; k < count; k++) {
-      const i = Math.floor(pos);
-      const frac = pos - i;
-      const s0 = i < 0 ? this.prev : input[i]!;
-      const s1 = input[i + 1]!;
-      out[k] = s0 + (s1 - s0) * frac;
-      pos = startPos + (k + 1) * this.step;
+    const count = input.length;
+    if (count === 0) return new Float32Array(0);
+    const { inRate, outRate, n } = this;
+    const end = resampledFrames(n + count, inRate, outRate, false);
+    const out = new Float32Array(end - this.k);
+    for (let k = this.k, o = 0; k < end; k++, o++) {
+      const num = k * inRate;
+      const i = Math.floor(num / outRate); // absolute input frame, at least n − 1
+      const frac = (num - i * outRate) / outRate;
+      const s0 = i < n ? this.prev : input[i - n]!;
+      const s1 = input[i + 1 - n]!;
+      out[o] = s0 + (s1 - s0) * frac;
     }
-    this.pos = pos - n;
-    this.prev = input[n - 1]!;
-    this.started = true;
+    this.k = end;
+    this.n = n + count;
+    this.prev = input[count - 1]!;
     return out;
   }
 
   /** Ends the stream: emits the frames held back for the last input frame, then resets. */
   flush(): Float32Array {
-    const count = this.started && this.inRate !== this.outRate && this.pos < 0 ? Math.ceil(-this.pos / this.step) : 0;
+    const count = this.inRate === this.outRate ? 0 : resampledFrames(this.n, this.inRate, this.outRate, true) - this.k;
     const out = new Float32Array(count).fill(this.prev);
-    this.pos = 0;
+    this.k = 0;
+    this.n = 0;
     this.prev = 0;
-    this.started = false;
     return out;
   }
 }

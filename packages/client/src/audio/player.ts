@@ -2,18 +2,22 @@
 // what the model tells it to drop, and reports what the listener heard from the audio clock.
 // It keeps no conversation state (STYLE.md rule 11): which responses were interrupted is the
 // core's to know; a dropped item is simply never rendered again.
-// Invariants: decoding and resampling happen here, the worklet only renders and counts frames;
-// elapsedMs counts only frames rendered for the item, minus the output latency, never silence,
-// never more than was received; nothing advances while suspended. Records of items the worklet
-// moved past, or that were dropped, are released.
+// Invariants: the main thread only counts and forwards bytes (player-feed.ts); the worklet decodes,
+// resamples, renders and counts frames; elapsedMs counts only frames rendered for the item, minus
+// the output latency, never silence, never more than was received; nothing advances while
+// suspended. Records of items the worklet moved past, or that were dropped, are released.
 import { RealtimeUserError } from '../core/errors.js';
 import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, PlaybackTracker } from '../core/types.js';
-import { ENCODING_BYTES, ENCODING_RATE, LinearResampler, decodeToFloat32, encodedMs, toEncoding } from './codec.js';
+import { ENCODING_BYTES, ENCODING_RATE, G711_TABLES, encodedMs, toEncoding } from './codec.js';
 import type { AudioEncoding } from './codec.js';
-import { OutputClock } from './output-clock.js';
-import { PLAYER_PROCESSOR_NAME, loadPlayerWorklet } from './player.worklet.js';
+import { HeardTimer, OutputClock } from './output-clock.js';
+import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
+import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
+import { type ItemRecord, ItemTable, endStream, isWholeSamples, joinSamples, postedFrames } from './player-item.js';
+import { FEED_ENCODINGS, PLAYER_FAST_REPORT_MS, PLAYER_PROCESSOR_NAME, PLAYER_REPORT_MS, loadPlayerWorklet } from './player.worklet.js';
 
 export { loadPlayerWorklet };
+export type { WebAudioPlayerEvents };
 
 /** Options for {@link WebAudioPlayer}. */
 export interface WebAudioPlayerOptions {
@@ -28,37 +32,6 @@ export interface WebAudioPlayerOptions {
    * by default the built-in source loads through a Blob URL.
    */
   workletUrl?: string;
-}
-
-/** Events of {@link WebAudioPlayer}, with their payloads. */
-export interface WebAudioPlayerEvents {
-  /** The worklet began rendering an item (again after a stall). */
-  started: { itemId: string; contentIndex: number };
-  /** The item stopped rendering: the next item began, the queue ran dry, or it was dropped. */
-  ended: { itemId: string; contentIndex: number; playedMs: number; interrupted: boolean };
-  /** Played position of the current item, at each worklet report (~every 4 render quanta). */
-  position: { itemId: string; contentIndex: number; ms: number };
-  /** RMS level of the output since the previous report, 0..1. */
-  level: { rms: number };
-}
-
-type Listener<K extends keyof WebAudioPlayerEvents> = (event: WebAudioPlayerEvents[K]) => void;
-
-interface ItemRecord {
-  id: number;
-  itemId: string;
-  contentIndex: number;
-  receivedBytes: number;
-  encoding: AudioEncoding;
-  postedFrames: number;
-  carry: Uint8Array | null;
-  resampler: LinearResampler;
-  /** Complete (itemDone, or audio of a later item came): the posted frames are the whole item. */
-  done: boolean;
-  /** Context frame of its first rendered frame, from the worklet's first report of it. */
-  startFrame: number | null;
-  /** performance.now() time at which the item's first frame reaches the listener, once known. */
-  heardStartAt: number | null;
 }
 
 /** The worklet's report: item `id` had rendered `frames` frames at context frame `end`. */
@@ -79,18 +52,19 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private readonly workletUrl: string | undefined;
   private node: AudioWorkletNode | null = null;
   private encoding: AudioEncoding;
-  private readonly items = new Map<string, ItemRecord>();
-  private readonly byId = new Map<number, ItemRecord>();
-  private nextId = 0;
+  private readonly items = new ItemTable();
+  private readonly feed = new PlayerFeed();
+  private readonly events = new PlayerEvents((watched) => this.node?.port.postMessage({ t: 'rate', ms: reportMs(watched) }));
   private report: PosReport | null = null;
   private current: ItemRecord | null = null;
   /** The item the worklet left last, with its closing report (its tail may still be heard). */
   private previous: { item: ItemRecord; report: PosReport } | null = null;
-  private pending: Array<{ id: number; data: Float32Array }> = [];
-  private readonly listeners = new Map<keyof WebAudioPlayerEvents, Set<(event: never) => void>>();
-  private readonly playbackListeners = new Set<() => void>();
   private closed = false;
   private readonly clock = new OutputClock();
+  /** Reports playback when an item's tail was heard (the worklet is quiet then). */
+  private readonly tail = new HeardTimer(this.clock, () => this.tailHeard());
+  /** Context frame where the worklet's queue should run dry, estimated to batch what is fed. */
+  private queuedUntil = 0;
 
   constructor(options: WebAudioPlayerOptions = {}) {
     this.ctx = options.context ?? null;
@@ -120,26 +94,30 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     node.port.onmessage = (e: MessageEvent) => this.onWorkletMessage(e.data as Record<string, unknown>);
     node.connect(this.destination ?? ctx.destination);
     this.node = node;
-    for (const p of this.pending) this.post(p.id, p.data);
-    this.pending = [];
+    const tables = FEED_ENCODINGS.map((e) => (e === 'pcm16' ? null : G711_TABLES[e]));
+    node.port.postMessage({ t: 'init', tables, reportMs: reportMs(this.events.watched) });
+    this.feed.attach(node.port);
   }
 
   /**
    * Queues encoded audio of (itemId, contentIndex), to play after everything appended before it.
    * The player plays whatever it is given: deciding what must not play is the model's job.
+   * With `transfer`, the caller hands the bytes over: their ArrayBuffer moves to the audio thread
+   * without a copy and is detached here (empty); without it they are copied and stay the caller's.
    */
-  append(itemId: string, contentIndex: number, data: Uint8Array, _responseId?: string): void {
+  append(itemId: string, contentIndex: number, data: Uint8Array, _responseId?: string, transfer = false): void {
     if (this.closed || data.length === 0) return;
     if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before append()');
     const item = this.itemFor(itemId, contentIndex);
-    item.receivedBytes += data.length;
     item.done = false;
-    this.push(item, item.resampler.process(this.decode(item, data)));
+    item.receivedBytes += data.length;
+    if (isWholeSamples(item, data)) this.send(item, data, transfer);
+    else this.send(item, joinSamples(item, data), true);
   }
 
   /** Alias of append(), for apps that feed the player by hand from the model's `audio` events. */
-  enqueue(itemId: string, contentIndex: number, data: Uint8Array, responseId?: string): void {
-    this.append(itemId, contentIndex, data, responseId);
+  enqueue(itemId: string, contentIndex: number, data: Uint8Array, responseId?: string, transfer = false): void {
+    this.append(itemId, contentIndex, data, responseId, transfer);
   }
 
   /**
@@ -147,7 +125,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
    * frame. Also done implicitly for other items when audio of a new item arrives.
    */
   itemDone(itemId: string, contentIndex: number): void {
-    const item = this.items.get(keyOf(itemId, contentIndex));
+    const item = this.items.get(itemId, contentIndex);
     if (item) this.flushItem(item);
   }
 
@@ -160,22 +138,22 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     const ids: number[] = [];
     let stopsCurrent = false;
     for (const ref of items) {
-      const key = keyOf(ref.itemId, ref.contentIndex);
       // The item the worklet left last: nothing of it is rendered any more, stop reporting it.
-      if (this.previous && keyOf(this.previous.item.itemId, this.previous.item.contentIndex) === key) this.previous = null;
-      const item = this.items.get(key);
+      const prev = this.previous?.item;
+      if (prev && prev.itemId === ref.itemId && prev.contentIndex === ref.contentIndex) this.previous = null;
+      const item = this.items.get(ref.itemId, ref.contentIndex);
       if (!item) continue;
       ids.push(item.id);
       if (item === this.current) stopsCurrent = true;
-      this.release(item);
+      this.items.release(item);
     }
     if (ids.length === 0) return;
-    if (this.pending.length > 0) this.pending = this.pending.filter((p) => !ids.includes(p.id));
-    this.node?.port.postMessage({ t: 'drop', ids });
+    this.feed.drop(ids);
+    this.queuedUntil = 0; // what remains queued is unknown: feed the next audio at once
     if (!stopsCurrent) return;
     const silentAt = this.silentAt();
     const cur = this.current!;
-    this.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
+    this.events.emit('ended', { itemId: cur.itemId, contentIndex: cur.contentIndex, playedMs: this.elapsedOf(cur), interrupted: true });
     this.current = null;
     this.report = null;
     return silentAt;
@@ -192,25 +170,28 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     if (this.closed) return;
     this.interrupt();
     this.closed = true;
-    this.playbackListeners.clear();
+    this.events.clearPlayback();
+    this.tail.cancel();
+    this.feed.detach();
     this.node?.disconnect();
     this.node = null;
     if (this.ownsContext && this.ctx && this.ctx.state !== 'closed') await this.ctx.close();
   }
 
-  /** Subscribes to a player event; returns an unsubscribe function. */
-  on<K extends keyof WebAudioPlayerEvents>(type: K, listener: Listener<K>): () => void {
-    let set = this.listeners.get(type);
-    if (!set) this.listeners.set(type, (set = new Set()));
-    const fn = listener as (event: never) => void;
-    set.add(fn);
-    return () => set.delete(fn);
+  /**
+   * Subscribes to a player event; returns an unsubscribe function. While anyone listens to
+   * `position` or `level`, the worklet reports every ~25 ms of playback instead of ~100 ms.
+   */
+  on<K extends keyof WebAudioPlayerEvents>(type: K, listener: PlayerListener<K>): () => void {
+    return this.events.on(type, listener);
   }
 
-  /** Calls `listener` at each worklet position report (the model folds it into its ledger). */
+  /**
+   * Calls `listener` at each worklet position report and when an item's tail was heard (the
+   * model folds it into its ledger).
+   */
   onPlayback(listener: () => void): () => void {
-    this.playbackListeners.add(listener);
-    return () => this.playbackListeners.delete(listener);
+    return this.events.onPlayback(listener);
   }
 
   /** Follows the session's output format; applies to items that start after the change. */
@@ -259,15 +240,15 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     if (!ctx || !r || r.id !== item.id) return 0;
     const heardFrame = this.clock.heardTime(ctx) * ctx.sampleRate;
     // The worklet's last report maps context frames to item frames: frame r.end held item frame
-    // r.frames, one for one before and (unless the queue ran dry) after it. Reports come every
-    // 4 quanta and on every transition, so extrapolating from the audio clock in between covers
-    // at most ~11 ms and is capped by what was posted (or, when dry, by what was rendered).
-    const cap = r.dry ? r.frames : item.postedFrames;
-    const frames = Math.min(cap, Math.max(0, r.frames + heardFrame - r.end));
+    // r.frames, one for one before and (unless the queue ran dry) after it. Transitions are
+    // reported at once, so extrapolating from the audio clock in between is exact up to the
+    // report's delivery, and is capped by what was sent (or, when dry, by what was rendered).
+    const posted = postedFrames(item, ctx.sampleRate);
+    const frames = Math.min(r.dry ? r.frames : posted, Math.max(0, r.frames + heardFrame - r.end));
     const receivedMs = encodedMs(item.encoding, item.receivedBytes);
     // A complete item heard to its last frame counts whole: after resampling its frame count can
     // fall a fraction of a frame short of the received length, and the model must see it finished.
-    if (item.done && frames >= item.postedFrames) return receivedMs;
+    if (item.done && frames >= posted) return receivedMs;
     return Math.min((frames / ctx.sampleRate) * 1000, receivedMs);
   }
 
@@ -283,23 +264,31 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   }
 
   private onWorkletMessage(m: Record<string, unknown>): void {
-    if (m.t === 'dropped') return this.notifyPlayback(); // the dropped item's last frame left the worklet
+    if (m.t === 'dropped') return this.events.notifyPlayback(); // the dropped item's last frame left the worklet
     if (m.t !== 'pos') return;
     const r = m as unknown as PosReport & { level: number };
-    const item = this.byId.get(r.id);
+    const item = this.items.byWorkletId(r.id);
     if (!item) return; // a report posted before the worklet saw a drop
     const prev = this.report;
     if (this.current !== item || (prev?.dry && !r.dry)) {
-      if (this.current && this.current !== item) this.finish(this.current);
+      const left = this.current !== null && this.current !== item;
+      if (left) this.finish(this.current!);
       this.current = item;
       if (item.startFrame === null) this.noteStart(item, r);
-      this.emit('started', { itemId: item.itemId, contentIndex: item.contentIndex });
+      // The previous item is heard until this one's first frame is: fold its end in then.
+      if (left) this.tail.watch(this.ctx!, item.startFrame!);
+      this.events.emit('started', { itemId: item.itemId, contentIndex: item.contentIndex });
     }
     this.report = r;
-    if (r.dry && !prev?.dry) this.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: this.elapsedOf(item), interrupted: false });
-    this.emit('position', { itemId: item.itemId, contentIndex: item.contentIndex, ms: this.elapsedOf(item) });
-    this.emit('level', { rms: r.level });
-    this.notifyPlayback();
+    if (r.dry && !prev?.dry) {
+      this.events.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: this.elapsedOf(item), interrupted: false });
+      this.tail.watch(this.ctx!, r.end); // the worklet stays quiet while dry: report the end once heard
+    }
+    if (this.events.watched) {
+      this.events.emit('position', { itemId: item.itemId, contentIndex: item.contentIndex, ms: this.elapsedOf(item) });
+      this.events.emit('level', { rms: r.level });
+    }
+    this.events.notifyPlayback();
   }
 
   /**
@@ -313,84 +302,63 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
 
   private finish(item: ItemRecord): void {
     if (this.report) this.previous = { item, report: this.report };
-    if (!this.report?.dry) this.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: (this.report!.frames / this.ctx!.sampleRate) * 1000, interrupted: false });
-    this.release(item);
+    if (!this.report?.dry) this.events.emit('ended', { itemId: item.itemId, contentIndex: item.contentIndex, playedMs: (this.report!.frames / this.ctx!.sampleRate) * 1000, interrupted: false });
+    this.items.release(item);
   }
 
-  private release(item: ItemRecord): void {
-    this.items.delete(keyOf(item.itemId, item.contentIndex));
-    this.byId.delete(item.id);
+  /**
+   * An item's tail reached the listener: between reports nothing else would tell the model (and
+   * position/level listeners) that it was heard to its end.
+   */
+  private tailHeard(): void {
+    if (this.events.watched) {
+      const state = this.getState();
+      if (state.currentItemId !== null) {
+        this.events.emit('position', { itemId: state.currentItemId, contentIndex: state.currentItemContentIndex ?? 0, ms: state.elapsedMs ?? 0 });
+      }
+      if (this.report?.dry) this.events.emit('level', { rms: 0 }); // the listener hears silence now
+    }
+    this.events.notifyPlayback();
   }
 
   private itemFor(itemId: string, contentIndex: number): ItemRecord {
-    const key = keyOf(itemId, contentIndex);
-    let item = this.items.get(key);
-    if (!item) {
-      // Items stream one after another: audio of a new item means the others are complete.
-      for (const other of this.items.values()) this.flushItem(other);
-      const rate = this.ctx!.sampleRate;
-      item = {
-        id: this.nextId++, itemId, contentIndex, receivedBytes: 0, encoding: this.encoding, postedFrames: 0, carry: null,
-        resampler: new LinearResampler(ENCODING_RATE[this.encoding], rate), done: false, startFrame: null, heardStartAt: null,
-      };
-      this.items.set(key, item);
-      this.byId.set(item.id, item);
-    }
-    return item;
+    const item = this.items.get(itemId, contentIndex);
+    if (item) return item;
+    // Items stream one after another: audio of a new item means the others are complete.
+    for (const other of this.items.values()) this.flushItem(other);
+    return this.items.create(itemId, contentIndex, this.encoding);
   }
 
-  private decode(item: ItemRecord, bytes: Uint8Array): Float32Array {
-    let data = bytes;
-    if (item.carry) {
-      data = new Uint8Array(item.carry.length + bytes.length);
-      data.set(item.carry);
-      data.set(bytes, item.carry.length);
-      item.carry = null;
-    }
-    const width = ENCODING_BYTES[item.encoding];
-    const extra = data.length % width;
-    if (extra) item.carry = data.slice(data.length - extra);
-    return decodeToFloat32(item.encoding, extra ? data.subarray(0, data.length - extra) : data);
+  /** Sends whole samples to the worklet (`owned`: the bytes may be transferred as they are). */
+  private send(item: ItemRecord, bytes: Uint8Array, owned: boolean): void {
+    if (bytes.length === 0) return;
+    const samples = bytes.length / ENCODING_BYTES[item.encoding];
+    item.samples += samples;
+    this.feed.push(item.id, item.encoding, bytes, owned, this.holdMs((samples * this.ctx!.sampleRate) / ENCODING_RATE[item.encoding]));
   }
 
-  private push(item: ItemRecord, out: Float32Array): void {
-    if (out.length === 0) return;
-    item.postedFrames += out.length;
-    if (this.node) this.post(item.id, out);
-    else this.pending.push({ id: item.id, data: out });
+  /**
+   * How long `frames` more frames may wait before they are posted: the worklet renders them only
+   * after everything queued before them, so while that is more than FEED_MARGIN_MS they can
+   * join the next chunks in one message (at most FEED_HOLD_MS later, and never within the margin).
+   */
+  private holdMs(frames: number): number {
+    const ctx = this.ctx!;
+    const now = ctx.currentTime * ctx.sampleRate;
+    const start = Math.max(this.queuedUntil, now);
+    this.queuedUntil = start + frames;
+    return Math.min(FEED_HOLD_MS, ((start - now) / ctx.sampleRate) * 1000 - FEED_MARGIN_MS);
   }
 
   private flushItem(item: ItemRecord): void {
     if (item.done) return;
     item.done = true;
-    this.push(item, item.resampler.flush());
-  }
-
-  private post(id: number, data: Float32Array): void {
-    this.node!.port.postMessage({ t: 'push', id, data }, [data.buffer]);
-  }
-
-  private notifyPlayback(): void {
-    callEach(this.playbackListeners, undefined);
-  }
-
-  private emit<K extends keyof WebAudioPlayerEvents>(type: K, event: WebAudioPlayerEvents[K]): void {
-    const set = this.listeners.get(type) as Set<Listener<K>> | undefined;
-    if (set) callEach(set, event);
+    endStream(item, this.ctx!.sampleRate);
+    this.feed.done(item.id);
   }
 }
 
-/** Calls each listener; one that throws is rethrown later and never breaks playback. */
-function callEach<E>(listeners: Iterable<(event: E) => void>, event: E): void {
-  for (const fn of listeners) {
-    try {
-      fn(event);
-    } catch (err) {
-      queueMicrotask(() => { throw err; });
-    }
-  }
-}
-
-function keyOf(itemId: string, contentIndex: number): string {
-  return `${itemId}\u0000${contentIndex}`;
+/** The worklet's report interval while position/level are `watched` (or not). */
+function reportMs(watched: boolean): number {
+  return watched ? PLAYER_FAST_REPORT_MS : PLAYER_REPORT_MS;
 }

@@ -44,8 +44,12 @@ export type PlayerCommand =
  * `WebAudioPlayer` implements it; so can any output (a telephony bridge, a test double).
  */
 export interface AudioPlayer {
-  /** Queue encoded audio of an item, to play after everything appended before it. */
-  append(itemId: string, contentIndex: number, data: Uint8Array, responseId: string): void;
+  /**
+   * Queue encoded audio of an item, to play after everything appended before it. `transfer`:
+   * nothing else holds data's buffer, so the player may take it (e.g. move it to an audio thread,
+   * leaving `data` empty) instead of copying it; the model says so when no listener got the bytes.
+   */
+  append(itemId: string, contentIndex: number, data: Uint8Array, responseId: string, transfer?: boolean): void;
   /** No more audio will come for the item. */
   itemDone(itemId: string, contentIndex: number): void;
   /**

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   LinearResampler, alawToLinear, decodeAlaw, decodeMulaw, encodedMs, float32ToInt16, int16ToFloat32,
-  mulawToLinear, toEncoding,
+  mulawToLinear, resampledFrames, toEncoding,
 } from '../../src/audio/codec.js';
 
 describe('G.711 decoding', () => {
@@ -89,5 +89,19 @@ describe('LinearResampler', () => {
       expect(total).toBe(Math.ceil((n * outRate) / inRate));
     }
     expect(new LinearResampler(24000, 48000).flush().length).toBe(0);
+  });
+
+  it('holds as many frames as resampledFrames counts, while streaming and once flushed', () => {
+    for (const [inRate, outRate] of [[24000, 48000], [24000, 44100], [8000, 44100], [48000, 24000], [44100, 24000], [24000, 24000]] as const) {
+      const r = new LinearResampler(inRate, outRate);
+      let samples = 0;
+      let frames = 0;
+      for (const n of [1, 2, 37, 480, 1, 999, 3]) {
+        frames += r.process(ramp(n)).length;
+        samples += n;
+        expect(frames).toBe(resampledFrames(samples, inRate, outRate, false));
+      }
+      expect(frames + r.flush().length).toBe(resampledFrames(samples, inRate, outRate, true));
+    }
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { hasChromium } from '../helpers/chromium.js';
 import { openAudioPage, type AudioPage } from './harness.js';
-import type { Scenario } from './fixtures/player-page.js';
+import { RAMP_PERIOD, type Scenario } from './fixtures/player-page.js';
 
 const entry = fileURLToPath(new URL('./fixtures/player-page.ts', import.meta.url));
 const run = hasChromium() ? describe : describe.skip;
@@ -47,7 +47,9 @@ run('WebAudioPlayer in Chromium', () => {
     const err = Math.abs(r.reportedMs - r.heardTruthMs);
     errors.push(err);
     console.log(`rate ${r.rate}: reported ${r.reportedMs.toFixed(2)} heard ${r.heardTruthMs.toFixed(2)} rendered ${r.truthMs.toFixed(2)} latency ${r.latencyMs.toFixed(2)} wall ${r.wallMs.toFixed(1)}`);
-    expect(r.glitches).toBe(0);
+    // The ramp wraps every RAMP_PERIOD source samples and the one frame interpolated across the
+    // wrap reads as a glitch: a loaded machine can stretch a scenario past 1.25 s of audio.
+    expect(r.glitches).toBeLessThanOrEqual(Math.floor((r.truthMs * 24) / RAMP_PERIOD));
     expect(r.silentAfter).toBeGreaterThan(0); // the tap heard silence after the interrupt
     // Silent from the first quantum rendered after the interrupt message is handled (the same
     // race allowance: the tap's mark may be handled one callback before the player's interrupt).

@@ -1,0 +1,65 @@
+// Chromium tests of how audio reaches the player's worklet and how often the player reports:
+// bytes handed over are moved, not copied (the caller's array is left detached), bytes the caller
+// keeps are copied; the model hands its bytes over only when no `audio` listener got them; the
+// worklet reports often only while someone listens to `position`/`level`; the end of an item is
+// reported once it was heard, though the worklet stays quiet while its queue is dry.
+// Counts are of rendered audio (the worklet reports per frames rendered), never of wall time.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS } from '../../src/audio/player.worklet.js';
+import { hasChromium } from '../helpers/chromium.js';
+import { openAudioPage, type AudioPage } from './harness.js';
+
+const entry = fileURLToPath(new URL('./fixtures/feed-page.ts', import.meta.url));
+const run = hasChromium() ? describe : describe.skip;
+
+run('WebAudioPlayer feed and reports in Chromium', () => {
+  let ap: AudioPage;
+  beforeAll(async () => {
+    ap = await openAudioPage(entry);
+  });
+  afterAll(async () => {
+    await ap?.close();
+  });
+  const harness = <T>(fn: string, ...args: unknown[]) =>
+    ap.page.evaluate(([f, a]) => (globalThis as any).harness[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+
+  it('moves bytes handed over with transfer (the caller keeps a detached array), copies the others, and plays both in full', async () => {
+    const r = await harness<{ handedLength: number; keptIntact: boolean; levels: number[]; glitches: number }>('runTransfer');
+    expect(r.handedLength).toBe(0);
+    expect(r.keptIntact).toBe(true);
+    expect(r.levels[1]).toBe(4800); // 100 ms at 48 kHz, every frame
+    expect(r.levels[2]).toBe(4800);
+    expect(r.glitches).toBe(0);
+  });
+
+  it('the model hands its audio bytes to the player when no audio listener got them, and copies them when one did', async () => {
+    const alone = await harness<{ appended: number[]; heard: number[]; levels: number[] }>('runModelBytes', false);
+    expect(alone.appended).toEqual([0, 0, 0]); // moved to the worklet
+    expect(alone.levels[1]).toBe(14400);
+    const shared = await harness<{ appended: number[]; heard: number[]; levels: number[] }>('runModelBytes', true);
+    expect(shared.heard).toEqual([4800, 4800, 4800]); // the app's bytes stay whole
+    expect(shared.appended).toEqual([4800, 4800, 4800]);
+    expect(shared.levels[1]).toBe(14400);
+  });
+
+  it(`reports every ~${PLAYER_REPORT_MS} ms of playback, every ~${PLAYER_FAST_REPORT_MS} ms while position is listened to, and slows down again after`, async () => {
+    const r = await harness<{ slow: number; fast: number; slowAgain: number }>('runReportRate');
+    console.log(`playback notifications per second of audio: ${r.slow} unwatched, ${r.fast} watched, ${r.slowAgain} unwatched again`);
+    // Per second: one per interval, plus the item's start, the queue running dry and its heard tail.
+    for (const slow of [r.slow, r.slowAgain]) {
+      expect(slow).toBeGreaterThanOrEqual(1000 / PLAYER_REPORT_MS);
+      expect(slow).toBeLessThanOrEqual(1000 / PLAYER_REPORT_MS + 4);
+    }
+    expect(r.fast).toBeGreaterThanOrEqual(1000 / PLAYER_FAST_REPORT_MS - 1);
+    expect(r.fast).toBeLessThanOrEqual(1000 / PLAYER_FAST_REPORT_MS + 4);
+  });
+
+  it('tells playback listeners an item was heard to its end once its last frame reached the listener', async () => {
+    const r = await harness<{ seen: number[]; latencyMs: number }>('runHeardTail');
+    console.log(`heard tail: positions read ${r.seen.map((ms) => ms.toFixed(1)).join(', ')} (latency ${r.latencyMs.toFixed(1)} ms)`);
+    // The worklet's last report comes when it renders the last frame, an output latency before it
+    // is heard, and it stays quiet while dry: only the heard-tail timer can report the full 300 ms.
+    expect(r.seen.at(-1)).toBe(300);
+  });
+});
