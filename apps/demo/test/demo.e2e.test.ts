@@ -230,6 +230,8 @@ describe.skipIf(!hasChromium())('the demo page in Chromium (simulator)', () => {
     await expect.poll(() => page.locator('#log .type').allTextContents(), { timeout: 10_000 })
       .toEqual(expect.arrayContaining(['conversation.item.truncate', 'conversation.item.truncated']));
     await page.locator('#log li.out summary').first().click(); // opening an entry shows its JSON
+    // The JSON is written by the entry's toggle event, a task after the click.
+    await expect.poll(() => page.textContent('#log li.out pre')).not.toBe('');
     const truncate = JSON.parse((await page.textContent('#log li.out pre'))!);
     expect(truncate).toMatchObject({ type: 'conversation.item.truncate', item_id: itemId, content_index: 0 });
     const endMs: number = truncate.audio_end_ms;

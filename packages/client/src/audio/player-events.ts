@@ -1,7 +1,9 @@
-// Listeners of the WebAudioPlayer: its events by type and the model's playback listeners. It also
-// tells the player whether anyone watches the live position (`position` or `level` listeners), so
-// the worklet reports often only then. Invariant: a throwing listener is rethrown from a
-// microtask and never breaks playback.
+// Listeners of the WebAudioPlayer: its events by type and the model's playback listeners. They set
+// how often the worklet reports (each report wakes the main thread): every PLAYER_FAST_REPORT_MS
+// while anyone watches the live position (`position` or `level`), every PLAYER_REPORT_MS while
+// only playback listeners (the model's ledger) follow it, and only on transitions when no one
+// does. Invariant: a throwing listener is rethrown from a microtask and never breaks playback.
+import { PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS } from './player.worklet.js';
 
 /** Events of {@link WebAudioPlayer}, with their payloads. */
 export interface WebAudioPlayerEvents {
@@ -26,13 +28,19 @@ export class PlayerEvents {
   private readonly listeners = new Map<keyof WebAudioPlayerEvents, Set<(event: never) => void>>();
   private readonly playback = new Set<() => void>();
   private watchers = 0;
+  private rate = 0;
 
-  /** `onWatched(true)` when the first `position`/`level` listener comes, `(false)` when the last goes. */
-  constructor(private readonly onWatched: (watched: boolean) => void) {}
+  /** `onRate(ms)` whenever the report interval the listeners need changes (0: transitions only). */
+  constructor(private readonly onRate: (ms: number) => void) {}
 
   /** True while anyone listens to `position` or `level`. */
   get watched(): boolean {
     return this.watchers > 0;
+  }
+
+  /** The report interval the listeners need, in ms of playback (0: transitions only). */
+  get reportMs(): number {
+    return this.rate;
   }
 
   /** Subscribes to a player event; returns an unsubscribe function. */
@@ -42,14 +50,21 @@ export class PlayerEvents {
     const fn = listener as (event: never) => void;
     if (set.has(fn)) return () => this.off(set, fn, type);
     set.add(fn);
-    if ((type === 'position' || type === 'level') && ++this.watchers === 1) this.onWatched(true);
+    if (type === 'position' || type === 'level') {
+      this.watchers++;
+      this.updateRate();
+    }
     return () => this.off(set, fn, type);
   }
 
   /** Adds a playback listener (the model folds each report into its ledger). */
   onPlayback(listener: () => void): () => void {
     this.playback.add(listener);
-    return () => this.playback.delete(listener);
+    this.updateRate();
+    return () => {
+      this.playback.delete(listener);
+      this.updateRate();
+    };
   }
 
   /** Calls the listeners of `type`. */
@@ -70,7 +85,17 @@ export class PlayerEvents {
 
   private off(set: Set<(event: never) => void>, fn: (event: never) => void, type: keyof WebAudioPlayerEvents): void {
     if (!set.delete(fn)) return;
-    if ((type === 'position' || type === 'level') && --this.watchers === 0) this.onWatched(false);
+    if (type === 'position' || type === 'level') {
+      this.watchers--;
+      this.updateRate();
+    }
+  }
+
+  private updateRate(): void {
+    const rate = this.watchers > 0 ? PLAYER_FAST_REPORT_MS : this.playback.size > 0 ? PLAYER_REPORT_MS : 0;
+    if (rate === this.rate) return;
+    this.rate = rate;
+    this.onRate(rate);
   }
 }
 

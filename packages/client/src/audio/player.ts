@@ -14,7 +14,7 @@ import { HeardTimer, OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
 import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
 import { type ItemRecord, ItemTable, endStream, isWholeSamples, joinSamples, postedFrames } from './player-item.js';
-import { FEED_ENCODINGS, PLAYER_FAST_REPORT_MS, PLAYER_PROCESSOR_NAME, PLAYER_REPORT_MS, loadPlayerWorklet } from './player.worklet.js';
+import { FEED_ENCODINGS, PLAYER_PROCESSOR_NAME, loadPlayerWorklet } from './player.worklet.js';
 
 export { loadPlayerWorklet };
 export type { WebAudioPlayerEvents };
@@ -54,7 +54,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private encoding: AudioEncoding;
   private readonly items = new ItemTable();
   private readonly feed = new PlayerFeed();
-  private readonly events = new PlayerEvents((watched) => this.node?.port.postMessage({ t: 'rate', ms: reportMs(watched) }));
+  private readonly events = new PlayerEvents((ms) => this.node?.port.postMessage({ t: 'rate', ms }));
   private report: PosReport | null = null;
   private current: ItemRecord | null = null;
   /** The item the worklet left last, with its closing report (its tail may still be heard). */
@@ -95,7 +95,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     node.connect(this.destination ?? ctx.destination);
     this.node = node;
     const tables = FEED_ENCODINGS.map((e) => (e === 'pcm16' ? null : G711_TABLES[e]));
-    node.port.postMessage({ t: 'init', tables, reportMs: reportMs(this.events.watched) });
+    node.port.postMessage({ t: 'init', tables, reportMs: this.events.reportMs });
     this.feed.attach(node.port);
   }
 
@@ -188,7 +188,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
 
   /**
    * Calls `listener` at each worklet position report and when an item's tail was heard (the
-   * model folds it into its ledger).
+   * model folds it into its ledger). While any is subscribed the worklet reports every ~100 ms of
+   * playback; with no listener of any kind it reports transitions only (item start and end).
    */
   onPlayback(listener: () => void): () => void {
     return this.events.onPlayback(listener);
@@ -356,9 +357,4 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     endStream(item, this.ctx!.sampleRate);
     this.feed.done(item.id);
   }
-}
-
-/** The worklet's report interval while position/level are `watched` (or not). */
-function reportMs(watched: boolean): number {
-  return watched ? PLAYER_FAST_REPORT_MS : PLAYER_REPORT_MS;
 }

@@ -3,9 +3,10 @@
 // bytes the main thread transferred (player-feed.ts) and decodes and resamples each frame as it
 // renders it, with the integer arithmetic of codec.ts (LinearResampler, resampledFrames): the work
 // per render quantum stays 128 frames, never a burst of a whole chunk. Invariants: process()
-// allocates nothing but the reports it posts; reports come every `reportMs` of rendered audio and
-// at once on transitions (item switch, queue ran dry or refilled), never while dry; silence is
-// never counted; a drop applies before the next quantum renders; a feed message's ops apply in order.
+// allocates nothing but the reports it posts; reports come every `reportMs` of rendered audio (if
+// any is asked for) and at once on transitions (item switch, queue ran dry or refilled), never
+// while dry; silence is never counted; a drop applies before the next quantum renders; a feed
+// message's ops apply in order.
 import { type AudioEncoding, ENCODING_RATE } from './codec.js';
 
 /** Name under which the player processor is registered. */
@@ -21,9 +22,11 @@ export const FEED_DROP = 3;
 export const FEED_ENCODINGS: readonly AudioEncoding[] = ['pcm16', 'pcmu', 'pcma'];
 
 /**
- * Default interval of position reports, in ms of rendered audio: getState() extrapolates from the
- * audio clock between reports, and transitions (where extrapolation would be wrong) are reported
- * at once, so the interval only sets how fresh `position`/`level` events and the ledger are.
+ * Interval of position reports, in ms of rendered audio, while playback listeners (the model's
+ * ledger) follow them. getState() extrapolates from the audio clock between reports, and
+ * transitions (where extrapolation would be wrong) are reported at once, so the interval only sets
+ * how fresh `position`/`level` events and the ledger are; with no listener at all the worklet
+ * reports transitions only.
  */
 export const PLAYER_REPORT_MS = 100;
 /** Interval while someone listens to `position` or `level` events (a meter, a progress bar). */
@@ -45,13 +48,13 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.curFrames = 0; // frames of curId rendered so far
     this.endFrame = 0;  // context frame just after curId's last rendered frame
     this.dry = true;
-    this.reportFrames = this.framesOf(${PLAYER_REPORT_MS});
+    this.reportFrames = Infinity; // transitions only, until 'init' says otherwise
     this.sinceReport = 0;
     this.sumSq = 0;
     this.levelFrames = 0;
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
-  framesOf(ms) { return Math.max(128, Math.round((sampleRate * ms) / 1000)); }
+  framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((sampleRate * ms) / 1000)) : Infinity; }
   onMessage(m) {
     if (m.t === 'feed') this.feed(m.ops, m.bufs);
     else if (m.t === 'rate') this.reportFrames = this.framesOf(m.ms);

@@ -55,6 +55,14 @@ run('WebAudioPlayer feed and reports in Chromium', () => {
     expect(r.fast).toBeLessThanOrEqual(1000 / PLAYER_FAST_REPORT_MS + 4);
   });
 
+  it('asks the worklet for reports only as often as its listeners need them, and still reports start and end without any', async () => {
+    const r = await harness<{ asked: number[]; events: string[]; state: { currentItemId: string; elapsedMs: number } }>('runRateRequests');
+    // A playback listener (the model), then position and level listeners, then each leaves again.
+    expect(r.asked).toEqual([PLAYER_REPORT_MS, PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS, 0]);
+    expect(r.events).toEqual(['started item_q', 'ended item_q']);
+    expect(r.state).toMatchObject({ currentItemId: 'item_q', elapsedMs: 300 });
+  });
+
   it('tells playback listeners an item was heard to its end once its last frame reached the listener', async () => {
     const r = await harness<{ seen: number[]; latencyMs: number }>('runHeardTail');
     console.log(`heard tail: positions read ${r.seen.map((ms) => ms.toFixed(1)).join(', ')} (latency ${r.latencyMs.toFixed(1)} ms)`);

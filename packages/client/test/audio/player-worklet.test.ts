@@ -177,4 +177,16 @@ describe('player worklet protocol', () => {
     expect(w.reports().length).toBe(dryReports);
     expect(w.reports().at(-1)).toMatchObject({ dry: true });
   });
+
+  it('reports only transitions (start, queue ran dry, next item) when no interval is asked for', async () => {
+    const w = worklet(48000, 0);
+    w.feed.push(1, 'pcm16', new Uint8Array(48000), true); // 1 s
+    w.feed.done(1); // as the player does when audio of the next item comes
+    w.feed.push(2, 'pcm16', new Uint8Array(4800), true); // 100 ms
+    w.feed.done(2);
+    await Promise.resolve();
+    w.render(500);
+    expect(w.reports().map((r) => [r.id, r.dry])).toEqual([[1, false], [1, false], [2, false], [2, true]]);
+    expect(w.reports()[1]!.frames).toBe(48000); // item 1 closed exactly at its last frame
+  });
 });
