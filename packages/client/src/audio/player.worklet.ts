@@ -40,6 +40,7 @@ const PCM16 = ${FEED_ENCODINGS.indexOf('pcm16')};
 class OpenRealtimePlayer extends AudioWorkletProcessor {
   constructor() {
     super();
+    this.rate = sampleRate; // read once: the global is an accessor, too slow for a per-frame loop
     this.chunks = [];   // see chunk(): encoded bytes, converted as they render
     this.head = 0;
     this.streams = new Map(); // id -> { enc, n, k, prev }: input samples and output frames so far, last sample
@@ -54,7 +55,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.levelFrames = 0;
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
-  framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((sampleRate * ms) / 1000)) : Infinity; }
+  framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((this.rate * ms) / 1000)) : Infinity; }
   onMessage(m) {
     if (m.t === 'feed') this.feed(m.ops, m.bufs);
     else if (m.t === 'rate') this.reportFrames = this.framesOf(m.ms);
@@ -83,7 +84,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (count === 0) return;
     const inRate = RATES[st.enc];
     // Frame k sits at input position k*in/out and needs its right neighbour (codec.ts resampledFrames).
-    const end = inRate === sampleRate ? st.n + count : Math.ceil(((st.n + count - 1) * sampleRate) / inRate);
+    const rate = this.rate;
+    const end = inRate === rate ? st.n + count : Math.ceil(((st.n + count - 1) * rate) / inRate);
     const c = this.chunk(id, bytes, this.tables[st.enc] || null, inRate, st.n, st.k, st.prev, end - st.k, 0);
     st.prev = this.sample(c, count - 1);
     st.n += count; st.k = end;
@@ -94,8 +96,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (!st) return;
     this.streams.delete(id);
     const inRate = RATES[st.enc];
-    if (inRate === sampleRate || st.n === 0) return;
-    const end = Math.ceil((st.n * sampleRate) / inRate);
+    if (inRate === this.rate || st.n === 0) return;
+    const end = Math.ceil((st.n * this.rate) / inRate);
     this.queue(this.chunk(id, null, null, inRate, st.n, st.k, st.prev, end - st.k, st.prev));
   }
   queue(c) {
@@ -118,7 +120,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
       for (let i = 0; i < n; i++) out[w + i] = v;
       return v * v * n;
     }
-    if (c.inRate === sampleRate) {
+    const rate = this.rate;
+    if (c.inRate === rate) {
       for (let i = 0; i < n; i++) { const s = this.sample(c, c.off + i); out[w + i] = s; sq += s * s; }
       return sq;
     }
@@ -126,19 +129,19 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     // input frame n0 + j plus rem/out, with rem advanced by in per frame (exact integers).
     const inRate = c.inRate;
     const num = (c.k0 + c.off) * inRate;
-    let j = Math.floor(num / sampleRate);
-    let rem = num - j * sampleRate;
+    let j = Math.floor(num / rate);
+    let rem = num - j * rate;
     j -= c.n0;
     let s0 = j < 0 ? c.prev : this.sample(c, j);
     let s1 = this.sample(c, j + 1);
     for (let i = 0; i < n; i++) {
-      const s = s0 + (s1 - s0) * (rem / sampleRate);
+      const s = s0 + (s1 - s0) * (rem / rate);
       out[w + i] = s;
       sq += s * s;
       rem += inRate;
-      if (rem >= sampleRate && i + 1 < n) {
+      if (rem >= rate && i + 1 < n) {
         const j0 = j;
-        do { rem -= sampleRate; j++; } while (rem >= sampleRate);
+        do { rem -= rate; j++; } while (rem >= rate);
         s0 = j === j0 + 1 ? s1 : this.sample(c, j);
         s1 = this.sample(c, j + 1);
       }

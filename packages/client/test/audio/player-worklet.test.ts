@@ -2,7 +2,7 @@
 // AudioWorkletGlobalScope (sampleRate, currentFrame, a port), fed through the real PlayerFeed,
 // whose messages go through structuredClone with their transfer list, as postMessage does. The
 // rendered samples are compared with codec.ts (int16ToFloat32, G.711 decoders, LinearResampler)
-// and the frame counts with player-item.ts, which is what the main thread counts on.
+// and the frame counts with resampledFrames, which is what the main thread counts on.
 import { describe, expect, it } from 'vitest';
 import { ENCODING_RATE, G711_TABLES, LinearResampler, decodeAlaw, decodeMulaw, int16ToFloat32, resampledFrames } from '../../src/audio/codec.js';
 import type { AudioEncoding } from '../../src/audio/codec.js';
