@@ -4,9 +4,9 @@
 // renders it, with the integer arithmetic of codec.ts (LinearResampler, resampledFrames): the work
 // per render quantum stays 128 frames, never a burst of a whole chunk. Invariants: process()
 // allocates nothing but the reports it posts; reports come every `reportMs` of rendered audio (if
-// any is asked for) and at once on transitions (item switch, queue ran dry or refilled), never
-// while dry; silence is never counted; a drop applies before the next quantum renders; a feed
-// message's ops apply in order.
+// any is asked for) and at once on transitions (item switch, queue ran dry or refilled, render
+// quanta skipped by the context), never while dry; silence is never counted; a drop applies
+// before the next quantum renders; a feed message's ops apply in order.
 import { type AudioEncoding, ENCODING_RATE } from './codec.js';
 
 /** Name under which the player processor is registered. */
@@ -48,6 +48,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.curId = -1;    // item being (or last) rendered
     this.curFrames = 0; // frames of curId rendered so far
     this.endFrame = 0;  // context frame just after curId's last rendered frame
+    this.nextFrame = 0; // context frame the next process() call should start at
     this.dry = true;
     this.reportFrames = Infinity; // transitions only, until 'init' says otherwise
     this.sinceReport = 0;
@@ -174,7 +175,10 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     const ch0 = out[0];
     const len = ch0.length;
     let w = 0;
-    let changed = false;
+    // A loaded audio thread can fall behind and the context skip render quanta: the item did not
+    // play in them, so the frame mapping of the last report no longer holds. Report it at once.
+    let changed = currentFrame !== this.nextFrame && !this.dry;
+    this.nextFrame = currentFrame + len;
     while (w < len && this.head < this.chunks.length) {
       const c = this.chunks[this.head];
       if (c.id !== this.curId) {
