@@ -2,9 +2,9 @@
 // decodes and resamples them), their ArrayBuffer transferred, never cloned: a caller that hands
 // its bytes over loses them (detached), any other caller's bytes are copied once. Everything fed
 // within one task goes in one message, as a flat list of numeric ops (player.worklet.ts FEED_*)
-// the worklet applies in order; audio the worklet will not need for a while may be held a little
-// longer, so a stream arriving faster than real time crosses threads in a few large messages
-// (each postMessage to the audio thread costs the main thread far more than its bytes do).
+// the worklet applies in order; audio the worklet will not need for a second or more may be held
+// a little longer, so a stream arriving faster than real time crosses threads in a few large
+// messages (each postMessage to the audio thread costs the main thread far more than its bytes).
 // Invariants: nothing is allocated per chunk beyond the copy of bytes the caller keeps; a drop is
 // posted at once, after what was fed before it; before a port is attached everything waits, in order.
 import type { AudioEncoding } from './codec.js';
@@ -12,8 +12,11 @@ import { FEED_DONE, FEED_DROP, FEED_ENCODINGS, FEED_PUSH } from './player.workle
 
 /** The longest a chunk is held back to batch it with later ones. */
 export const FEED_HOLD_MS = 250;
-/** Audio is held only while the worklet has at least this much queued before it. */
-export const FEED_MARGIN_MS = 500;
+/**
+ * Audio is held only while the worklet has at least this much queued before it: held audio is
+ * not on the audio thread yet, so a main-thread stall longer than the margin would starve it.
+ */
+export const FEED_MARGIN_MS = 1000;
 
 /** Batches feed ops for one worklet port. */
 export class PlayerFeed {
@@ -33,6 +36,9 @@ export class PlayerFeed {
     this.timer = null;
     this.flush();
   };
+
+  /** `onPosted` runs after each message: everything fed until then is on its way to the worklet. */
+  constructor(private readonly onPosted: () => void = () => {}) {}
 
   /** Starts posting to `port`, beginning with everything fed so far. */
   attach(port: MessagePort): void {
@@ -79,7 +85,10 @@ export class PlayerFeed {
   /** Posts what was fed, if a port is attached. */
   flush(): void {
     if (!this.port) return;
-    if (this.ops.length > 0) this.port.postMessage(this.message, this.transfer);
+    if (this.ops.length > 0) {
+      this.port.postMessage(this.message, this.transfer);
+      this.onPosted();
+    }
     this.clear();
   }
 

@@ -18,6 +18,8 @@ export interface ItemRecord {
   endedFrames: number;
   /** Input samples of the stream running now. */
   samples: number;
+  /** Output frames of it posted to the worklet (audio still held in the feed is not there yet). */
+  sentFrames: number;
   /** The first byte of a pcm16 sample whose second byte has not arrived, or -1. */
   carry: number;
   /** Complete (itemDone, or audio of a later item came): the posted frames are the whole item. */
@@ -51,7 +53,7 @@ export class ItemTable {
   /** A new record of (itemId, contentIndex), encoded as `encoding`. */
   create(itemId: string, contentIndex: number, encoding: AudioEncoding): ItemRecord {
     const item: ItemRecord = {
-      id: this.nextId++, itemId, contentIndex, encoding, receivedBytes: 0, endedFrames: 0, samples: 0, carry: -1,
+      id: this.nextId++, itemId, contentIndex, encoding, receivedBytes: 0, endedFrames: 0, samples: 0, sentFrames: 0, carry: -1,
       done: false, startFrame: null, heardStartAt: null,
     };
     this.byKey.set(keyOf(itemId, contentIndex), item);
@@ -72,8 +74,8 @@ export class ItemTable {
   }
 }
 
-/** Output frames of `item` the worklet was sent, at `outRate`, as its resampler counts them. */
-export function postedFrames(item: ItemRecord, outRate: number): number {
+/** Output frames of `item` fed to the worklet so far, at `outRate`, as its resampler counts them. */
+export function fedFrames(item: ItemRecord, outRate: number): number {
   return item.endedFrames + resampledFrames(item.samples, ENCODING_RATE[item.encoding], outRate, false);
 }
 

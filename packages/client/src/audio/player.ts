@@ -13,7 +13,7 @@ import type { AudioEncoding } from './codec.js';
 import { HeardTimer, OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
 import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
-import { type ItemRecord, ItemTable, endStream, isWholeSamples, joinSamples, postedFrames } from './player-item.js';
+import { type ItemRecord, ItemTable, endStream, fedFrames, isWholeSamples, joinSamples } from './player-item.js';
 import { FEED_ENCODINGS, PLAYER_PROCESSOR_NAME, loadPlayerWorklet } from './player.worklet.js';
 
 export { loadPlayerWorklet };
@@ -53,7 +53,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private node: AudioWorkletNode | null = null;
   private encoding: AudioEncoding;
   private readonly items = new ItemTable();
-  private readonly feed = new PlayerFeed();
+  private readonly feed = new PlayerFeed(() => this.notePosted());
   private readonly events = new PlayerEvents((ms) => this.node?.port.postMessage({ t: 'rate', ms }));
   private report: PosReport | null = null;
   private current: ItemRecord | null = null;
@@ -243,13 +243,13 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     // The worklet's last report maps context frames to item frames: frame r.end held item frame
     // r.frames, one for one before and (unless the queue ran dry) after it. Transitions are
     // reported at once, so extrapolating from the audio clock in between is exact up to the
-    // report's delivery, and is capped by what was sent (or, when dry, by what was rendered).
-    const posted = postedFrames(item, ctx.sampleRate);
-    const frames = Math.min(r.dry ? r.frames : posted, Math.max(0, r.frames + heardFrame - r.end));
+    // report's delivery, and is capped by what the worklet was sent (or, when dry, rendered): a
+    // report of the queue running dry that is late, on a busy main thread, cannot make it overshoot.
+    const frames = Math.min(r.dry ? r.frames : item.sentFrames, Math.max(0, r.frames + heardFrame - r.end));
     const receivedMs = encodedMs(item.encoding, item.receivedBytes);
     // A complete item heard to its last frame counts whole: after resampling its frame count can
     // fall a fraction of a frame short of the received length, and the model must see it finished.
-    if (item.done && frames >= posted) return receivedMs;
+    if (item.done && frames >= fedFrames(item, ctx.sampleRate)) return receivedMs;
     return Math.min((frames / ctx.sampleRate) * 1000, receivedMs);
   }
 
@@ -336,6 +336,12 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     const samples = bytes.length / ENCODING_BYTES[item.encoding];
     item.samples += samples;
     this.feed.push(item.id, item.encoding, bytes, owned, this.holdMs((samples * this.ctx!.sampleRate) / ENCODING_RATE[item.encoding]));
+  }
+
+  /** Everything fed so far was posted: the worklet can render all of it. */
+  private notePosted(): void {
+    const rate = this.ctx!.sampleRate;
+    for (const item of this.items.values()) item.sentFrames = fedFrames(item, rate);
   }
 
   /**

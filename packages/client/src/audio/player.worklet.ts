@@ -4,9 +4,9 @@
 // renders it, with the integer arithmetic of codec.ts (LinearResampler, resampledFrames): the work
 // per render quantum stays 128 frames, never a burst of a whole chunk. Invariants: process()
 // allocates nothing but the reports it posts; reports come every `reportMs` of rendered audio (if
-// any is asked for) and at once on transitions (item switch, queue ran dry or refilled), never
-// while dry; silence is never counted; a drop applies before the next quantum renders; a feed
-// message's ops apply in order.
+// any is asked for) and at once on transitions (item switch, queue ran dry or refilled, render
+// quanta skipped by the context), never while dry; silence is never counted; a drop applies
+// before the next quantum renders; a feed message's ops apply in order.
 import { type AudioEncoding, ENCODING_RATE } from './codec.js';
 
 /** Name under which the player processor is registered. */
@@ -40,6 +40,7 @@ const PCM16 = ${FEED_ENCODINGS.indexOf('pcm16')};
 class OpenRealtimePlayer extends AudioWorkletProcessor {
   constructor() {
     super();
+    this.rate = sampleRate; // read once: the global is an accessor, too slow for a per-frame loop
     this.chunks = [];   // see chunk(): encoded bytes, converted as they render
     this.head = 0;
     this.streams = new Map(); // id -> { enc, n, k, prev }: input samples and output frames so far, last sample
@@ -47,6 +48,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.curId = -1;    // item being (or last) rendered
     this.curFrames = 0; // frames of curId rendered so far
     this.endFrame = 0;  // context frame just after curId's last rendered frame
+    this.nextFrame = 0; // context frame the next process() call should start at
     this.dry = true;
     this.reportFrames = Infinity; // transitions only, until 'init' says otherwise
     this.sinceReport = 0;
@@ -54,7 +56,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.levelFrames = 0;
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
-  framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((sampleRate * ms) / 1000)) : Infinity; }
+  framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((this.rate * ms) / 1000)) : Infinity; }
   onMessage(m) {
     if (m.t === 'feed') this.feed(m.ops, m.bufs);
     else if (m.t === 'rate') this.reportFrames = this.framesOf(m.ms);
@@ -83,7 +85,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (count === 0) return;
     const inRate = RATES[st.enc];
     // Frame k sits at input position k*in/out and needs its right neighbour (codec.ts resampledFrames).
-    const end = inRate === sampleRate ? st.n + count : Math.ceil(((st.n + count - 1) * sampleRate) / inRate);
+    const rate = this.rate;
+    const end = inRate === rate ? st.n + count : Math.ceil(((st.n + count - 1) * rate) / inRate);
     const c = this.chunk(id, bytes, this.tables[st.enc] || null, inRate, st.n, st.k, st.prev, end - st.k, 0);
     st.prev = this.sample(c, count - 1);
     st.n += count; st.k = end;
@@ -94,8 +97,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (!st) return;
     this.streams.delete(id);
     const inRate = RATES[st.enc];
-    if (inRate === sampleRate || st.n === 0) return;
-    const end = Math.ceil((st.n * sampleRate) / inRate);
+    if (inRate === this.rate || st.n === 0) return;
+    const end = Math.ceil((st.n * this.rate) / inRate);
     this.queue(this.chunk(id, null, null, inRate, st.n, st.k, st.prev, end - st.k, st.prev));
   }
   queue(c) {
@@ -118,7 +121,8 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
       for (let i = 0; i < n; i++) out[w + i] = v;
       return v * v * n;
     }
-    if (c.inRate === sampleRate) {
+    const rate = this.rate;
+    if (c.inRate === rate) {
       for (let i = 0; i < n; i++) { const s = this.sample(c, c.off + i); out[w + i] = s; sq += s * s; }
       return sq;
     }
@@ -126,19 +130,19 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     // input frame n0 + j plus rem/out, with rem advanced by in per frame (exact integers).
     const inRate = c.inRate;
     const num = (c.k0 + c.off) * inRate;
-    let j = Math.floor(num / sampleRate);
-    let rem = num - j * sampleRate;
+    let j = Math.floor(num / rate);
+    let rem = num - j * rate;
     j -= c.n0;
     let s0 = j < 0 ? c.prev : this.sample(c, j);
     let s1 = this.sample(c, j + 1);
     for (let i = 0; i < n; i++) {
-      const s = s0 + (s1 - s0) * (rem / sampleRate);
+      const s = s0 + (s1 - s0) * (rem / rate);
       out[w + i] = s;
       sq += s * s;
       rem += inRate;
-      if (rem >= sampleRate && i + 1 < n) {
+      if (rem >= rate && i + 1 < n) {
         const j0 = j;
-        do { rem -= sampleRate; j++; } while (rem >= sampleRate);
+        do { rem -= rate; j++; } while (rem >= rate);
         s0 = j === j0 + 1 ? s1 : this.sample(c, j);
         s1 = this.sample(c, j + 1);
       }
@@ -171,7 +175,10 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     const ch0 = out[0];
     const len = ch0.length;
     let w = 0;
-    let changed = false;
+    // A loaded audio thread can fall behind and the context skip render quanta: the item did not
+    // play in them, so the frame mapping of the last report no longer holds. Report it at once.
+    let changed = currentFrame !== this.nextFrame && !this.dry;
+    this.nextFrame = currentFrame + len;
     while (w < len && this.head < this.chunks.length) {
       const c = this.chunks[this.head];
       if (c.id !== this.curId) {

@@ -63,6 +63,14 @@ run('WebAudioPlayer feed and reports in Chromium', () => {
     expect(r.state).toMatchObject({ currentItemId: 'item_q', elapsedMs: 300 });
   });
 
+  it('never reports more than the worklet was sent, while audio is held back and the report that the queue ran dry waits behind a long task', async () => {
+    const r = await harness<{ state: { currentItemId: string; elapsedMs: number } }>('runStalledMainThread');
+    // 1.2 s of 24 kHz audio renders 57598 frames at 48 kHz until the next chunk comes (the
+    // resampler holds the last input frame): 1199.96 ms, then the queue ran dry.
+    expect(r.state.currentItemId).toBe('item_s');
+    expect(r.state.elapsedMs).toBeCloseTo(1199.96, 1);
+  });
+
   it('tells playback listeners an item was heard to its end once its last frame reached the listener', async () => {
     const r = await harness<{ seen: number[]; latencyMs: number }>('runHeardTail');
     console.log(`heard tail: positions read ${r.seen.map((ms) => ms.toFixed(1)).join(', ')} (latency ${r.latencyMs.toFixed(1)} ms)`);

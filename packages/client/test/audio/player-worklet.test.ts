@@ -2,7 +2,7 @@
 // AudioWorkletGlobalScope (sampleRate, currentFrame, a port), fed through the real PlayerFeed,
 // whose messages go through structuredClone with their transfer list, as postMessage does. The
 // rendered samples are compared with codec.ts (int16ToFloat32, G.711 decoders, LinearResampler)
-// and the frame counts with player-item.ts, which is what the main thread counts on.
+// and the frame counts with resampledFrames, which is what the main thread counts on.
 import { describe, expect, it } from 'vitest';
 import { ENCODING_RATE, G711_TABLES, LinearResampler, decodeAlaw, decodeMulaw, int16ToFloat32, resampledFrames } from '../../src/audio/codec.js';
 import type { AudioEncoding } from '../../src/audio/codec.js';
@@ -46,6 +46,10 @@ function worklet(rate: number, reportMs = PLAYER_REPORT_MS) {
     deliver(structuredClone(m, { transfer }));
   };
   feed.attach({ postMessage: post } as unknown as MessagePort);
+  /** The context skips `frames` frames without rendering them, as a loaded audio thread can. */
+  const skip = (frames: number) => {
+    scope.currentFrame += frames;
+  };
   /** Renders `quanta` render quanta; returns the samples. */
   const render = (quanta: number): number[] => {
     const out: number[] = [];
@@ -57,7 +61,7 @@ function worklet(rate: number, reportMs = PLAYER_REPORT_MS) {
     }
     return out;
   };
-  return { feed, render, deliver, messages, reports: () => scope.posted.filter((m) => m.t === 'pos') };
+  return { feed, render, skip, deliver, messages, reports: () => scope.posted.filter((m) => m.t === 'pos') };
 }
 
 const rampBytes = (rand: () => number, samples: number) => {
@@ -176,6 +180,20 @@ describe('player worklet protocol', () => {
     expect(fast).toBeLessThanOrEqual(1000 / PLAYER_FAST_REPORT_MS + 3);
     expect(w.reports().length).toBe(dryReports);
     expect(w.reports().at(-1)).toMatchObject({ dry: true });
+  });
+
+  it('reports at once when the context skipped render quanta, so the frame mapping stays exact', async () => {
+    const w = worklet(48000, 0); // transitions only
+    w.feed.push(1, 'pcm16', new Uint8Array(48000), true);
+    await Promise.resolve();
+    w.render(10);
+    w.skip(1024); // eight quanta the item did not play in
+    w.render(1);
+    const [start, after] = w.reports();
+    expect(w.reports()).toHaveLength(2);
+    // Context frame minus item frames: where the item would have started had it played throughout.
+    expect(start!.end - start!.frames).toBe(0);
+    expect(after!).toMatchObject({ id: 1, frames: 11 * 128, end: 19 * 128, dry: false });
   });
 
   it('reports only transitions (start, queue ran dry, next item) when no interval is asked for', async () => {
