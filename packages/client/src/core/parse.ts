@@ -120,9 +120,11 @@ function spliceDelta(frame: string): Raw | undefined {
   const end = frame.length - 2;
   // Below 1 KB the frame is decoded whole: slicing saves nothing on a small delta.
   if (end < 1024 || frame.charCodeAt(end + 1) !== 125) return undefined;
+  if (frame.charCodeAt(end) !== 34) return undefined;
   const key = frame.indexOf(',"delta":"');
   const start = key + 10; // just past the key's 10 characters
-  if (key < 0 || frame.indexOf('"', start) !== end) return undefined;
+  if (key < 0 || start > end) return undefined;
+  // No scan for a closing quote: a quote (or any escape) inside would not be whole base64.
   const delta = frame.slice(start, end);
   if (!isWholeBase64(delta)) return undefined;
   let rest: unknown;
