@@ -1,5 +1,5 @@
 // Truncation accuracy of WebAudioPlayer in Chromium, against the wall-clock estimate.
-// Run: cd packages/client && node bench/web-audio.mjs [--quick]   (needs /usr/bin/chromium; ~4 min)
+// Run: cd packages/client && node bench/web-audio.mjs [--quick] [--load-only]   (needs /usr/bin/chromium; ~6 min)
 //
 // Each trial streams a self-indexing ramp 5× faster than real time into a player in its own
 // AudioContext, with random late start, stall, context rate and interrupt moment; a tap worklet
@@ -19,7 +19,7 @@ const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const QUICK = process.argv.includes('--quick');
 const PARALLEL = 8;
-const ROUNDS = QUICK ? 5 : 25;
+const ROUNDS = process.argv.includes('--load-only') ? 0 : QUICK ? 5 : 25;
 
 if (!existsSync(CHROMIUM)) {
   console.log(`web-audio bench skipped: no Chromium at ${CHROMIUM}`);
@@ -81,6 +81,7 @@ try {
     }
   }
   const max = Math.max(...ours);
+  if (ROUNDS > 0) {
   console.log(`${ours.length} interrupts, ${PARALLEL} contexts at a time, rates 48/44.1/24 kHz`);
   // Outliers of one audio callback (512 frames ≈ 10.7 ms) are the measurement's own race: the tap's
   // mark can be handled one render callback after getState() ran (see test/audio/player.test.ts).
@@ -88,6 +89,7 @@ try {
   console.log(`truncation error median: ${pct(ours, 0.5).toFixed(2)} ms (wall clock: ${pct(wall, 0.5).toFixed(1)} ms)`);
   console.log(`truncation error max: ${max.toFixed(2)} ms (wall clock: ${Math.max(...wall).toFixed(1)} ms)`);
   console.log(`truncation error p95: ${pct(ours, 0.95).toFixed(2)} ms (wall clock: ${pct(wall, 0.95).toFixed(1)} ms)`);
+  }
   await page.close();
 
   // Main-thread cost: CDP TaskDuration (all main-thread tasks of the page's renderer) over a
@@ -112,11 +114,12 @@ try {
     const ms = (key) => (after[key] - before[key]) * 1000;
     return { task: ms('TaskDuration'), script: ms('ScriptDuration'), cpu: ms('ThreadTime'), ...r };
   };
-  const runs = { player: [], base: [], model: [] };
+  const runs = { player: [], base: [], model: [], 'model-heard': [] };
   for (let i = 0; i < (QUICK ? 1 : 5); i++) {
     runs.base.push(await load('none'));
     runs.player.push(await load('player'));
     runs.model.push(await load('model'));
+    runs['model-heard'].push(await load('model-heard'));
   }
   const med = (xs) => pct(xs, 0.5);
   const per = (mode, key) => (med(runs[mode].map((r) => r[key])) - med(runs.base.map((r) => r[key]))) / SECONDS;
@@ -124,6 +127,7 @@ try {
   console.log(`main-thread load: ${SECONDS} s of 24 kHz pcm16 at 48 kHz, median of ${runs.player.length} runs, baseline ${(med(runs.base.map((r) => r.task)) / SECONDS).toFixed(2)} ms/s subtracted`);
   console.log(`main-thread time: ${per('player', 'task').toFixed(2)} ms per second of playback (CPU ${per('player', 'cpu').toFixed(2)} ms, script ${per('player', 'script').toFixed(2)} ms, enqueue() ${feedPer('player').toFixed(2)} ms)`);
   console.log(`with the model driving it: ${per('model', 'task').toFixed(2)} ms per second of playback (CPU ${per('model', 'cpu').toFixed(2)} ms, script ${per('model', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model').toFixed(2)} ms)`);
+  console.log(`  and the app following the heard transcript (reports every 100 ms): ${per('model-heard', 'task').toFixed(2)} ms per second of playback (CPU ${per('model-heard', 'cpu').toFixed(2)} ms, script ${per('model-heard', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model-heard').toFixed(2)} ms)`);
 } finally {
   await browser.close();
   server.close();

@@ -21,7 +21,7 @@ import { startKeepAlive } from './keepalive.js';
 import { ListenerHub, type RealtimeModelListener } from './listener-hub.js';
 import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closeBounded, closedDuringConnect, defaultUrl, openSocket, releaseSocket, resolveApiKey } from './open-socket.js';
 import type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
-import { OutputBridge } from './output.js';
+import { HEARD_PROGRESS_MS, OutputBridge } from './output.js';
 import { refusedFrameEvents } from './refused-frame.js';
 import { backoffDelay, holdWhileDown, reconnectSchedule } from './reconnect.js';
 import { SendQueue } from './send-queue.js';
@@ -126,22 +126,26 @@ export class RealtimeWebSocketModelBase {
   /** Adds a listener that receives every event; adding the same listener again keeps one copy. */
   addListener(listener: RealtimeModelListener): void {
     this.#hub.add(listener);
+    this.#followHeard();
   }
 
   /** Removes a listener added with `addListener`. */
   removeListener(listener: RealtimeModelListener): void {
     this.#hub.remove(listener);
+    this.#followHeard();
   }
 
   /** Subscribes to one event type. */
   on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
     this.#hub.on(type, handler);
+    this.#followHeard();
     return this;
   }
 
   /** Unsubscribes a handler added with `on`. */
   off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
     this.#hub.off(type, handler);
+    this.#followHeard();
     return this;
   }
 
@@ -379,6 +383,14 @@ export class RealtimeWebSocketModelBase {
     const socket = this.#socket;
     if (!state || !socket || state.ongoingResponse || headItem(state.ledger)) return;
     socket.close(1000, 'session renewal'); // its close event runs the reconnect path
+  }
+
+  /**
+   * The heard transcript moves only with periodic readings; everything else the model does with
+   * playback (latency, releases, renewal) needs only the player's transitions.
+   */
+  #followHeard(): void {
+    this.#output.setProgressMs(this.#hub.has('heard_transcript') ? HEARD_PROGRESS_MS : 0);
   }
 
   #onPlayback(): void {

@@ -2,15 +2,22 @@
 // and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
 // Runs the core's player commands and reads the playback; a throwing output is reported through
 // `onError`, never let into the receive path. Audio bytes are handed over (`transfer`) only when
-// no listener of the model's `audio` event got them too.
+// no listener of the model's `audio` event got them too. The player reports at transitions, and
+// periodically only while the model needs the heard position to move (`setProgressMs`): each
+// report wakes the main thread.
 import { RealtimeUserError } from './core/errors.js';
 import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
+
+/** How often the heard position is read while audio plays and the app follows the heard transcript. */
+export const HEARD_PROGRESS_MS = 100;
 
 /** One model's audio output. */
 export class OutputBridge {
   player: AudioPlayer | null = null;
   tracker: PlaybackTracker | null = null;
   #unsubscribe: (() => void) | null = null;
+  /** The report interval asked of the player while audio plays (0: transitions only). */
+  #progressMs = 0;
 
   constructor(
     private readonly onError: (error: unknown, context: string) => void,
@@ -25,12 +32,29 @@ export class OutputBridge {
       throw new RealtimeUserError('invalid_argument', 'Pass either a player or a playbackTracker, not two different objects: a player reports playback itself.');
     }
     if (player !== this.player) {
-      this.#unsubscribe?.();
-      this.#unsubscribe = null;
       this.player = player;
-      if (player?.onPlayback) this.#unsubscribe = player.onPlayback(this.onPlayback);
+      this.#subscribe();
     }
     this.tracker = (tracker as unknown) === player ? null : tracker;
+  }
+
+  /** Asks the player for a reading every `ms` of playback (0: at transitions only). */
+  setProgressMs(ms: number): void {
+    if (ms === this.#progressMs) return;
+    this.#progressMs = ms;
+    this.#subscribe();
+  }
+
+  #subscribe(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    const player = this.player;
+    if (!player?.onPlayback) return;
+    try {
+      this.#unsubscribe = player.onPlayback(this.onPlayback, { everyMs: this.#progressMs });
+    } catch (error) {
+      this.onError(error, 'Audio output failed');
+    }
   }
 
   /** The latest playback reading, or null when no output reports one (the core estimates). */

@@ -2,6 +2,7 @@
 // written and the events emitted (seed-behaviour.md §3–§7). Every sent event is schema-checked.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualPlaybackTracker, OpenAIRealtimeSIPModel, OpenAIRealtimeWebSocketModel, type RealtimeModelEvent } from '../src/index.node.js';
+import type { AudioPlayer, PlaybackState } from '../src/core/types.js';
 import { audioDelta, responseCreated, responseDone, serverError, sessionEvent, speechStarted, transcriptDelta } from './helpers/frames.js';
 import { MemorySocket, memorySockets } from './helpers/memory-socket.js';
 
@@ -528,5 +529,76 @@ describe('bad input from the network', () => {
     expect(exception.exception.message).toContain('1006');
     expect(exception.exception.message).toContain('abnormal');
     await expect(t.model.sendUserInput('x')).rejects.toMatchObject({ code: 'closed' });
+  });
+});
+
+describe('playback readings from a player', () => {
+  /** A player that records each onPlayback subscription and its interval. */
+  function recordingPlayer() {
+    const subs: Array<{ everyMs: number | undefined; active: boolean; listener: () => void }> = [];
+    let state: PlaybackState = { currentItemId: null, currentItemContentIndex: null, elapsedMs: null };
+    const player: AudioPlayer = {
+      append() {}, itemDone() {}, drop() {}, setAudioFormat() {},
+      getState: () => state,
+      onPlayback(listener, options) {
+        const sub = { everyMs: options?.everyMs, active: true, listener };
+        subs.push(sub);
+        return () => void (sub.active = false);
+      },
+    };
+    const active = () => subs.filter((s) => s.active);
+    return { player, active, set: (s: PlaybackState) => void (state = s), notify: () => active().forEach((s) => s.listener()) };
+  }
+
+  it('asks for readings every 100 ms of playback only while someone follows the heard transcript, else at transitions', async () => {
+    const wire = memorySockets();
+    const out = recordingPlayer();
+    const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: wire.createWebSocket });
+    open.push(model);
+    await model.connect({ apiKey: 'sk-test', player: out.player });
+    const intervals = () => out.active().map((s) => s.everyMs);
+    expect(intervals()).toEqual([0]);
+    const handler = () => {};
+    model.on('heard_transcript', handler);
+    expect(intervals()).toEqual([100]);
+    model.on('latency', () => {}); // other events need no periodic readings
+    expect(intervals()).toEqual([100]);
+    model.off('heard_transcript', handler);
+    expect(intervals()).toEqual([0]);
+    const all = { onEvent() {} }; // a listener of every event follows the heard transcript too
+    model.addListener(all);
+    expect(intervals()).toEqual([100]);
+    model.removeListener(all);
+    expect(intervals()).toEqual([0]);
+  });
+
+  it('with transition readings alone, still reports the latency as heard and truncates at the reading of the moment', async () => {
+    const wire = memorySockets();
+    const out = recordingPlayer();
+    let now = 0;
+    const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: wire.createWebSocket, clock: () => now });
+    open.push(model);
+    const latency: unknown[] = [];
+    model.on('latency', (e) => void latency.push(e));
+    await model.connect({ apiKey: 'sk-test', player: out.player });
+    expect(out.active().map((s) => s.everyMs)).toEqual([0]);
+    const socket = wire.last;
+    socket.serverSend(sessionEvent('session.created', { interruptResponse: false }));
+    socket.serverSend({ type: 'input_audio_buffer.speech_stopped', event_id: 'ev_stop', audio_end_ms: 900, item_id: 'item_u0' }); // the turn starts at 0
+    socket.serverSend(responseCreated('resp_1'));
+    now = 120;
+    socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
+    // The transition: item_a started, its first frame heard at 150.
+    now = 200;
+    out.set({ currentItemId: 'item_a', currentItemContentIndex: 0, elapsedMs: 50, heardStartAt: 150 });
+    out.notify();
+    expect(latency).toEqual([expect.objectContaining({ kind: 'first_audio_heard', responseId: 'resp_1', ms: 150, clock: 'audio' })]);
+    // A barge-in later truncates at what the player reads then, with no periodic reading between.
+    out.set({ currentItemId: 'item_a', currentItemContentIndex: 0, elapsedMs: 73, heardStartAt: 150 });
+    socket.sent.length = 0;
+    socket.serverSend(speechStarted('item_u'));
+    expect(socket.sent.filter((e) => e.type === 'conversation.item.truncate')).toEqual([
+      { type: 'conversation.item.truncate', item_id: 'item_a', content_index: 0, audio_end_ms: 73 },
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 // Listeners of the WebAudioPlayer: its events by type and the model's playback listeners. They set
 // how often the worklet reports (each report wakes the main thread): every PLAYER_FAST_REPORT_MS
-// while anyone watches the live position (`position` or `level`), every PLAYER_REPORT_MS while
-// only playback listeners (the model's ledger) follow it, and only on transitions when no one
-// does. Invariant: a throwing listener is rethrown from a microtask and never breaks playback.
+// while anyone watches the live position (`position` or `level`), else as often as the most
+// demanding playback listener asks (PLAYER_REPORT_MS unless it says; the model asks only while
+// the app follows the heard transcript), and only on transitions when no one needs more. Invariant: a throwing listener is rethrown from a microtask and never breaks playback.
 import { PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS } from './player.worklet.js';
 
 /** Events of {@link WebAudioPlayer}, with their payloads. */
@@ -26,7 +26,8 @@ export type PlayerListener<K extends keyof WebAudioPlayerEvents> = (event: WebAu
 /** The player's listeners. */
 export class PlayerEvents {
   private readonly listeners = new Map<keyof WebAudioPlayerEvents, Set<(event: never) => void>>();
-  private readonly playback = new Set<() => void>();
+  /** Playback listeners and the report interval each needs (0: transitions only). */
+  private readonly playback = new Map<() => void, number>();
   private watchers = 0;
   private rate = 0;
 
@@ -57,13 +58,15 @@ export class PlayerEvents {
     return () => this.off(set, fn, type);
   }
 
-  /** Adds a playback listener (the model folds each report into its ledger). */
-  onPlayback(listener: () => void): () => void {
-    this.playback.add(listener);
+  /**
+   * Adds a playback listener (the model folds each report into its ledger) that needs a report
+   * every `everyMs` of playback (0: transitions only); adding it again replaces its interval.
+   */
+  onPlayback(listener: () => void, everyMs = PLAYER_REPORT_MS): () => void {
+    this.playback.set(listener, everyMs > 0 ? everyMs : 0);
     this.updateRate();
     return () => {
-      this.playback.delete(listener);
-      this.updateRate();
+      if (this.playback.delete(listener)) this.updateRate();
     };
   }
 
@@ -75,7 +78,7 @@ export class PlayerEvents {
 
   /** Calls the playback listeners. */
   notifyPlayback(): void {
-    callEach(this.playback, undefined);
+    callEach(this.playback.keys(), undefined);
   }
 
   /** Forgets the playback listeners (the player closed). */
@@ -92,7 +95,8 @@ export class PlayerEvents {
   }
 
   private updateRate(): void {
-    const rate = this.watchers > 0 ? PLAYER_FAST_REPORT_MS : this.playback.size > 0 ? PLAYER_REPORT_MS : 0;
+    let rate = this.watchers > 0 ? PLAYER_FAST_REPORT_MS : 0;
+    for (const ms of this.playback.values()) if (ms > 0 && (rate === 0 || ms < rate)) rate = ms;
     if (rate === this.rate) return;
     this.rate = rate;
     this.onRate(rate);

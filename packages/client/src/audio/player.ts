@@ -188,11 +188,12 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
 
   /**
    * Calls `listener` at each worklet position report and when an item's tail was heard (the
-   * model folds it into its ledger). While any is subscribed the worklet reports every ~100 ms of
-   * playback; with no listener of any kind it reports transitions only (item start and end).
+   * model folds it into its ledger): at every transition (an item starts, ends or is dropped)
+   * and, while audio plays, about every `options.everyMs` ms of playback (default 100; 0:
+   * transitions only). Each report wakes the main thread, so ask only for what is needed.
    */
-  onPlayback(listener: () => void): () => void {
-    return this.events.onPlayback(listener);
+  onPlayback(listener: () => void, options?: { everyMs?: number }): () => void {
+    return this.events.onPlayback(listener, options?.everyMs);
   }
 
   /** Follows the session's output format; applies to items that start after the change. */

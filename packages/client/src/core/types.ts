@@ -61,8 +61,13 @@ export interface AudioPlayer {
   setAudioFormat(format: AudioFormatLike): void;
   /** The item being heard and the ms of it heard so far (and when its first frame was heard). */
   getState(): PlaybackState;
-  /** Calls `listener` whenever the heard position moves; returns an unsubscribe function. */
-  onPlayback?(listener: () => void): () => void;
+  /**
+   * Calls `listener` when the heard position moves: at least at each transition (an item starts,
+   * ends or is dropped, its tail is heard) and, while audio plays, about every `options.everyMs`
+   * ms (0: transitions only; a player may ignore it and call more often). Returns an unsubscribe
+   * function.
+   */
+  onPlayback?(listener: () => void, options?: { everyMs?: number }): () => void;
 }
 
 /**

@@ -57,8 +57,9 @@ run('WebAudioPlayer feed and reports in Chromium', () => {
 
   it('asks the worklet for reports only as often as its listeners need them, and still reports start and end without any', async () => {
     const r = await harness<{ asked: number[]; events: string[]; state: { currentItemId: string; elapsedMs: number } }>('runRateRequests');
-    // A playback listener (the model), then position and level listeners, then each leaves again.
-    expect(r.asked).toEqual([PLAYER_REPORT_MS, PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS, 0]);
+    // A playback listener (the model), then position and level listeners, then each leaves again;
+    // then a transitions-only playback listener (asks nothing) and one asking every 50 ms.
+    expect(r.asked).toEqual([PLAYER_REPORT_MS, PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS, 0, 50, 0]);
     expect(r.events).toEqual(['started item_q', 'ended item_q']);
     expect(r.state).toMatchObject({ currentItemId: 'item_q', elapsedMs: 300 });
   });
