@@ -11,7 +11,7 @@ import { type History, createHistory, replayItems } from './core/history.js';
 import { type AudioItemSnapshot, estimatePlayback, headItem, snapshotItems } from './core/ledger.js';
 import type { DisconnectInfo, RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType, SendQueueStats } from './core/model-events.js';
 import { parseServerEvent } from './core/parse.js';
-import { noteSilenced, playbackStep } from './core/playback.js';
+import { msUntilHeardMoves, noteSilenced, playbackStep } from './core/playback.js';
 import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
 import { type RealtimeSendEvent, type UserInput, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
@@ -21,7 +21,8 @@ import { startKeepAlive } from './keepalive.js';
 import { ListenerHub, type RealtimeModelListener } from './listener-hub.js';
 import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closeBounded, closedDuringConnect, defaultUrl, openSocket, releaseSocket, resolveApiKey } from './open-socket.js';
 import type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
-import { HEARD_PROGRESS_MS, OutputBridge } from './output.js';
+import { OutputBridge } from './output.js';
+import { WakeTimer } from './wake-timer.js';
 import { refusedFrameEvents } from './refused-frame.js';
 import { backoffDelay, holdWhileDown, reconnectSchedule } from './reconnect.js';
 import { SendQueue } from './send-queue.js';
@@ -54,6 +55,9 @@ export class RealtimeWebSocketModelBase {
   #pending: RealtimeSendEvent[] = [];
   readonly #dropped = { frames: 0, ms: 0 };
   #renewWhenQuiet = false;
+  /** True while anyone listens to `heard_transcript`: then the model wakes at word boundaries. */
+  #followingHeard = false;
+  readonly #heardWake = new WakeTimer(() => this.#onPlayback());
   /** The output format of the last session, for counting audio dropped while reconnecting. */
   #format: AudioFormatLike = null;
   /** Reused for every received frame: the receive path allocates no context per frame. */
@@ -268,6 +272,7 @@ export class RealtimeWebSocketModelBase {
   #detach(): void {
     this.#stopKeepAlive();
     this.#stopKeepAlive = () => {};
+    this.#heardWake.cancel();
     this.#queue?.clear();
     this.#queue = null;
     this.#socket = null;
@@ -357,6 +362,7 @@ export class RealtimeWebSocketModelBase {
       return;
     }
     this.#apply(step);
+    if (!DELTA_EVENTS.has(event.type)) this.#wakeForHeard(); // a reading was folded in: the next word's due time moved
     if (event.type === 'session.created') this.#watchExpiry(event.session as { expires_at?: unknown } | undefined);
     if (this.#renewWhenQuiet) this.#renewIfQuiet();
   }
@@ -385,18 +391,28 @@ export class RealtimeWebSocketModelBase {
     socket.close(1000, 'session renewal'); // its close event runs the reconnect path
   }
 
-  /**
-   * The heard transcript moves only with periodic readings; everything else the model does with
-   * playback (latency, releases, renewal) needs only the player's transitions.
-   */
   #followHeard(): void {
-    this.#output.setProgressMs(this.#hub.has('heard_transcript') ? HEARD_PROGRESS_MS : 0);
+    this.#followingHeard = this.#hub.has('heard_transcript');
+    this.#wakeForHeard();
+  }
+
+  /**
+   * The player reports transitions only, which is all latency, releases and renewal need; the
+   * heard transcript moves between them, so while someone follows it the model reads the player
+   * again when the next word's start is due to be heard.
+   */
+  #wakeForHeard(): void {
+    const state = this.#state;
+    const ms = this.#followingHeard && state && this.#output.player ? msUntilHeardMoves(state) : null;
+    if (ms === null) this.#heardWake.cancel();
+    else this.#heardWake.after(ms);
   }
 
   #onPlayback(): void {
     const state = this.#state;
     if (!state) return;
     this.#apply(playbackStep(state, this.#output.reading(), this.#clock()));
+    this.#wakeForHeard();
     if (this.#renewWhenQuiet) this.#renewIfQuiet();
   }
 

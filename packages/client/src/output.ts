@@ -2,22 +2,16 @@
 // and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
 // Runs the core's player commands and reads the playback; a throwing output is reported through
 // `onError`, never let into the receive path. Audio bytes are handed over (`transfer`) only when
-// no listener of the model's `audio` event got them too. The player reports at transitions, and
-// periodically only while the model needs the heard position to move (`setProgressMs`): each
-// report wakes the main thread.
+// no listener of the model's `audio` event got them too. The model asks the player for readings at
+// transitions only (each report wakes the main thread); it reads the position itself when it needs it.
 import { RealtimeUserError } from './core/errors.js';
 import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
-
-/** How often the heard position is read while audio plays and the app follows the heard transcript. */
-export const HEARD_PROGRESS_MS = 100;
 
 /** One model's audio output. */
 export class OutputBridge {
   player: AudioPlayer | null = null;
   tracker: PlaybackTracker | null = null;
   #unsubscribe: (() => void) | null = null;
-  /** The report interval asked of the player while audio plays (0: transitions only). */
-  #progressMs = 0;
 
   constructor(
     private readonly onError: (error: unknown, context: string) => void,
@@ -38,20 +32,13 @@ export class OutputBridge {
     this.tracker = (tracker as unknown) === player ? null : tracker;
   }
 
-  /** Asks the player for a reading every `ms` of playback (0: at transitions only). */
-  setProgressMs(ms: number): void {
-    if (ms === this.#progressMs) return;
-    this.#progressMs = ms;
-    this.#subscribe();
-  }
-
   #subscribe(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     const player = this.player;
     if (!player?.onPlayback) return;
     try {
-      this.#unsubscribe = player.onPlayback(this.onPlayback, { everyMs: this.#progressMs });
+      this.#unsubscribe = player.onPlayback(this.onPlayback, { everyMs: 0 });
     } catch (error) {
       this.onError(error, 'Audio output failed');
     }

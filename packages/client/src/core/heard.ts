@@ -18,6 +18,8 @@ export interface HeardSplit {
   unheard: string;
   /** Words heard (whose start the listener heard). */
   words: number;
+  /** Past this many ms heard, the next word counts as heard (null: every word is). */
+  nextMs: number | null;
 }
 
 // Weights in letter units, fitted on the simulator's eSpeak-NG speech (24 renders, 4 voices; README
@@ -75,7 +77,8 @@ export function unitMsFor(weight: number, receivedMs: number, totalMs: number | 
  * The cut is a word boundary; whitespace before the first unheard word stays heard.
  */
 export function splitHeard(transcript: string, heardMs: number, receivedMs: number, totalMs: number | null, msPerUnit: number, words = weighWords(transcript)): HeardSplit {
-  if (words.length === 0 || heardMs <= 0) return { heard: '', unheard: transcript, words: 0 };
+  if (words.length === 0) return { heard: '', unheard: transcript, words: 0, nextMs: null };
+  if (heardMs <= 0) return { heard: '', unheard: transcript, words: 0, nextMs: 0 };
   const total = totalWeight(words);
   const unitMs = unitMsFor(total, receivedMs, totalMs, msPerUnit);
   let at = 0;
@@ -85,9 +88,9 @@ export function splitHeard(transcript: string, heardMs: number, receivedMs: numb
     at += word.weight;
     count++;
   }
-  if (count === words.length) return { heard: transcript, unheard: '', words: count };
+  if (count === words.length) return { heard: transcript, unheard: '', words: count, nextMs: null };
   const cut = count === 0 ? 0 : words[count]!.start;
-  return { heard: transcript.slice(0, cut), unheard: transcript.slice(cut), words: count };
+  return { heard: transcript.slice(0, cut), unheard: transcript.slice(cut), words: count, nextMs: at * unitMs };
 }
 
 /** The rate measured on a complete item (ms per weight unit), or null when it says nothing. */

@@ -34,6 +34,8 @@ export interface LedgerItem {
   transcriptDone: boolean;
   /** Words of the heard split last reported (to emit only changes). */
   reportedHeardWords: number;
+  /** Heard ms past which the next word counts as heard, as of the last split (null: none pending). */
+  nextWordMs: number | null;
   /** The transcript's weighted words, cached for the transcript length they were made from. */
   words: { length: number; list: WeightedWord[] } | null;
 }
@@ -66,6 +68,8 @@ export interface Ledger {
   pendingBargeIn: number | null;
   /** Calibrated speaking rate: ms of audio per transcript weight unit (heard.ts). */
   msPerUnit: number;
+  /** The item the last playback reading was on (null: none, or no reading). */
+  current: LedgerItem | null;
 }
 
 /** Live items kept at most (a player never holds more than a handful queued). */
@@ -88,6 +92,7 @@ export function createLedger(): Ledger {
     pendingTurn: null,
     pendingBargeIn: null,
     msPerUnit: DEFAULT_MS_PER_UNIT,
+    current: null,
   };
 }
 
@@ -142,7 +147,7 @@ export function ensureItem(ledger: Ledger, itemId: string, contentIndex: number,
   item = {
     key, itemId, contentIndex, responseId, receivedMs: 0, heardMs: 0, phase: 'queued', audioDone: false,
     firstReceivedAt: now, estimatedStartAt: now, heardStartAt: null, truncatedAtMs: null,
-    transcript: '', transcriptDone: false, reportedHeardWords: 0, words: null,
+    transcript: '', transcriptDone: false, reportedHeardWords: 0, nextWordMs: null, words: null,
   };
   ledger.items.set(key, item);
   if (ledger.items.size > MAX_ITEMS) evictOldest(ledger);
@@ -167,6 +172,7 @@ function evictOldest(ledger: Ledger): void {
 /** Moves an item out of the live ledger into the bounded retired summaries. */
 export function retire(ledger: Ledger, item: LedgerItem): void {
   ledger.items.delete(item.key);
+  if (ledger.current === item) ledger.current = null;
   const { itemId, contentIndex, responseId, receivedMs, heardMs, phase, truncatedAtMs, transcript } = item;
   ledger.retired.delete(item.key);
   ledger.retired.set(item.key, { itemId, contentIndex, responseId, receivedMs, heardMs, phase, truncatedAtMs, transcript });
@@ -207,9 +213,9 @@ export function observePlayback(ledger: Ledger, playback: PlaybackState | null, 
     return;
   }
   const { currentItemId, elapsedMs } = playback;
-  if (currentItemId === null || elapsedMs === null) return;
-  const current = ledger.items.get(itemKey(currentItemId, playback.currentItemContentIndex ?? 0));
-  if (!current) return;
+  const current = currentItemId === null ? undefined : ledger.items.get(itemKey(currentItemId, playback.currentItemContentIndex ?? 0));
+  ledger.current = current ?? null;
+  if (!current || elapsedMs === null) return;
   for (const item of ledger.items.values()) {
     if (item === current) break;
     if (isAudible(item) && item.audioDone) setHeard(item, item.receivedMs, null); // passed: heard to the end

@@ -46,6 +46,7 @@ export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem,
   }
   const totalMs = item.audioDone ? item.receivedMs : null;
   const split = splitHeard(item.transcript, item.heardMs, item.receivedMs, totalMs, state.ledger.msPerUnit, wordsOf(item));
+  item.nextWordMs = final ? null : split.nextMs;
   if (!final && split.words === item.reportedHeardWords) return;
   item.reportedHeardWords = final ? -1 : split.words;
   if (final && state.history && (item.phase === 'interrupted' || item.phase === 'truncated')) noteHeardFinal(state.history, item.itemId, split.heard);
@@ -60,6 +61,29 @@ export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem,
     receivedMs: Math.floor(item.receivedMs),
     final,
   });
+}
+
+/** While an item's audio or transcript still streams its split is provisional: read again this often. */
+const PROVISIONAL_MS = 250;
+
+/**
+ * Milliseconds of playback until the heard transcript of an item being heard moves (its next
+ * word's start is heard), as of the last reading; null when nothing is pending. The item the
+ * reading is on counts from its start report, before its first frame reached the listener. A word whose
+ * audio has not arrived cannot be heard yet: the player's report of the queue running dry or
+ * refilling comes first. Deltas move the split without a reading (more transcript, a new
+ * speaking rate), so while either stream runs the wait is capped at PROVISIONAL_MS.
+ */
+export function msUntilHeardMoves(state: CoreState): number | null {
+  let next = Infinity;
+  for (const item of state.ledger.items.values()) {
+    if (item.reportedHeardWords < 0 || !(item.phase === 'playing' || (item === state.ledger.current && isAudible(item)))) continue;
+    let ms = item.audioDone && item.transcriptDone ? Infinity : PROVISIONAL_MS;
+    const word = item.nextWordMs;
+    if (word !== null && word < item.receivedMs) ms = Math.min(ms, Math.max(0, word - item.heardMs));
+    next = Math.min(next, ms);
+  }
+  return next === Infinity ? null : next;
 }
 
 function calibrate(state: CoreState, item: LedgerItem): void {
