@@ -1,5 +1,5 @@
 // Benchmark of @open-realtime/client against @openai/agents-realtime (the peer).
-// Run: cd packages/client && node bench/run.mjs [--quick] [--no-sessions]
+// Run: cd packages/client && node bench/run.mjs [--quick] [--no-sessions]   (N_AUDIO=… sets audio frames per round)
 //      (Node >= 20; no network; ~5 min on 2 cores, --quick ~2 min)
 //
 // 1. Browser bundle size (esbuild, minified, gzip -9) of the WebSocket model class, ours vs peer.
@@ -35,7 +35,7 @@ const AUDIO_FLOOR = 5;
 const SEND_FLOOR = 3;
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 3 : 15;
-const N_AUDIO = QUICK ? 5_000 : 10_000;
+const N_AUDIO = Number(process.env.N_AUDIO ?? (QUICK ? 5_000 : 10_000));
 const N_TEXT = QUICK ? 20_000 : 50_000;
 const N_SEND = QUICK ? 10_000 : 20_000;
 /** CPU microseconds (user + system, all threads) of this process since `from`. */

@@ -347,7 +347,7 @@ export class RealtimeWebSocketModelBase {
       for (const event of refusedFrameEvents(parsed)) this.#emit(event);
       return;
     }
-    this.#emit({ type: 'raw_server_event', data: parsed.raw });
+    if (this.#hub.has('raw_server_event')) this.#emit({ type: 'raw_server_event', data: parsed.raw });
     const state = this.#state;
     if (!state) return;
     const event = parsed.event as Record<string, unknown> & { type: string };
