@@ -1,28 +1,29 @@
-// The only glue (STYLE.md): the public model over a transport, the sans-I/O core, the audio output
-// (output.ts) and the listeners (listener-hub.ts). Frames go to the parser then the core with the
-// clock and the latest playback reading as values; what the core returns is written (through the
-// backpressure queue), played and emitted. Nothing received throws. The network is not trusted:
-// the handshake has a deadline, a silent socket is detected, every turn ends when the socket does,
-// and with `reconnect` the conversation continues on a new session (README "The network").
+// The only glue (STYLE.md): the connection over a transport, the sans-I/O core, the audio output
+// (output.ts) and the listeners (listener-hub.ts; API in model-listeners.ts, send conveniences in
+// model-base.ts). Frames go to the parser then the core with the clock and the latest playback
+// reading as values; what the core returns is written (through the backpressure queue), played and
+// emitted. Nothing received throws. The network is not trusted: the handshake has a deadline, a
+// silent socket is detected, turns end with the socket, `reconnect` continues on a new session.
 import { RealtimeProtocolError, RealtimeUserError } from './core/errors.js';
 import { audioLengthMs } from './audio/pcm.js';
 import { endConnection, type DisconnectReason } from './core/connection.js';
 import { type History, createHistory, replayItems } from './core/history.js';
 import { type AudioItemSnapshot, estimatePlayback, headItem, snapshotItems } from './core/ledger.js';
-import type { DisconnectInfo, RealtimeModelEvent, RealtimeModelEventOf, RealtimeModelEventType, SendQueueStats } from './core/model-events.js';
+import type { DisconnectInfo, SendQueueStats } from './core/model-events.js';
 import { parseServerEvent } from './core/parse.js';
 import { msUntilHeardMoves, noteSilenced, playbackStep } from './core/playback.js';
 import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
-import { type RealtimeSendEvent, type UserInput, planSend, serializeClientEvent } from './core/send.js';
+import { type RealtimeSendEvent, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
 import type { AudioFormatLike, AudioPlayer, CreateWebSocket, PlaybackState, WebSocketLike } from './core/types.js';
 import { startKeepAlive } from './keepalive.js';
-import { ListenerHub, type RealtimeModelListener } from './listener-hub.js';
+import { ListenerHub } from './listener-hub.js';
 import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closeBounded, closedDuringConnect, defaultUrl, openSocket, releaseSocket, resolveApiKey } from './open-socket.js';
 import type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
+import { ModelListeners } from './model-listeners.js';
 import { OutputBridge } from './output.js';
-import { WakeTimer } from './wake-timer.js';
+import { TimerSet } from './timers.js';
 import { refusedFrameEvents } from './refused-frame.js';
 import { backoffDelay, holdWhileDown, reconnectSchedule } from './reconnect.js';
 import { SendQueue } from './send-queue.js';
@@ -33,14 +34,14 @@ export type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js'
 
 type Phase = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** Shared implementation; the runtime entry points bind the default transport. */
-export class RealtimeWebSocketModelBase {
+/** The connection and its glue; model-base.ts adds the send conveniences, models.ts the transport. */
+export class RealtimeConnection extends ModelListeners {
   /** The model name in use (from `initialModelSettings.modelName`, else the default). */
   model: string = DEFAULT_MODEL;
   readonly #transport: Transport;
   readonly #createWebSocket: CreateWebSocket;
   readonly #clock: () => number;
-  readonly #hub = new ListenerHub();
+  readonly #hub: ListenerHub;
   readonly #output = new OutputBridge((error, context) => this.#fail(error, context), () => this.#onPlayback(), () => !this.#hub.has('audio'));
   #socket: WebSocketLike | null = null;
   #queue: SendQueue | null = null;
@@ -50,20 +51,24 @@ export class RealtimeWebSocketModelBase {
   #settings: RealtimeModelSettings = {};
   #history: History = createHistory();
   #abort: ConnectAbort | null = null;
-  #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new TimerSet();
   #stopKeepAlive: () => void = () => {};
   #pending: RealtimeSendEvent[] = [];
   readonly #dropped = { frames: 0, ms: 0 };
   #renewWhenQuiet = false;
-  /** True while anyone listens to `heard_transcript`: then the model wakes at word boundaries. */
-  #followingHeard = false;
-  readonly #heardWake = new WakeTimer(() => this.#onPlayback());
   /** The output format of the last session, for counting audio dropped while reconnecting. */
   #format: AudioFormatLike = null;
   /** Reused for every received frame: the receive path allocates no context per frame. */
   readonly #receiveContext: ReceiveContext = { now: 0, playback: null };
 
   constructor(options: RealtimeModelOptions = {}, transport: Transport) {
+    const hub = new ListenerHub();
+    super(hub);
+    this.#hub = hub;
+    hub.onChange = () => {
+      this.#output.following = hub.has('heard_transcript');
+      this.#wakeForHeard();
+    };
     this.#transport = transport;
     this.#createWebSocket = options.createWebSocket ?? transport.createWebSocket;
     this.#clock = options.clock ?? (() => performance.now());
@@ -85,13 +90,13 @@ export class RealtimeWebSocketModelBase {
     this.#dropped.frames = 0;
     this.#dropped.ms = 0;
     this.#phase = 'connecting';
-    this.#emit({ type: 'connection_status', status: 'connecting' });
+    this.#hub.emit({ type: 'connection_status', status: 'connecting' });
     try {
       await this.#open(model);
     } catch (error) {
       if (this.#phase === 'connecting') {
         this.#phase = 'idle';
-        this.#emit({ type: 'connection_status', status: 'disconnected' });
+        this.#hub.emit({ type: 'connection_status', status: 'disconnected' });
       }
       throw error;
     }
@@ -118,39 +123,13 @@ export class RealtimeWebSocketModelBase {
     this.model = model;
     this.#socket = socket;
     this.#state = state;
-    this.#queue = new SendQueue(socket, options.sendQueue ?? {}, this.#dropped, (stats) => this.#emit({ type: 'backpressure', active: stats.backpressured, ...stats }));
+    this.#queue = new SendQueue(socket, options.sendQueue ?? {}, this.#dropped, (stats) => this.#hub.emit({ type: 'backpressure', active: stats.backpressured, ...stats }));
     this.#attach(socket);
     if (options.keepAlive !== false) this.#stopKeepAlive = startKeepAlive(socket, options.keepAlive ?? {}, () => this.#fail(new RealtimeProtocolError('connection_closed', 'No pong within the keepalive deadline: the connection is dead'), 'Keepalive'));
     this.#phase = 'open';
-    this.#emit({ type: 'connection_status', status: 'connected' });
+    this.#hub.emit({ type: 'connection_status', status: 'connected' });
     this.#write(sessionUpdate as ClientEvent);
     for (const data of early) if (this.#socket === socket) this.#receive(data);
-  }
-
-  /** Adds a listener that receives every event; adding the same listener again keeps one copy. */
-  addListener(listener: RealtimeModelListener): void {
-    this.#hub.add(listener);
-    this.#followHeard();
-  }
-
-  /** Removes a listener added with `addListener`. */
-  removeListener(listener: RealtimeModelListener): void {
-    this.#hub.remove(listener);
-    this.#followHeard();
-  }
-
-  /** Subscribes to one event type. */
-  on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
-    this.#hub.on(type, handler);
-    this.#followHeard();
-    return this;
-  }
-
-  /** Unsubscribes a handler added with `on`. */
-  off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): this {
-    this.#hub.off(type, handler);
-    this.#followHeard();
-    return this;
   }
 
   /**
@@ -198,33 +177,6 @@ export class RealtimeWebSocketModelBase {
     if (settings) this.#settings = { ...this.#settings, ...settings }; // replayed with the session
   }
 
-  /** Sends a user message (text or text/image parts) and asks for a response. */
-  sendUserInput(userInput: UserInput): Promise<void> {
-    return this.sendEvent({ type: 'user_input', userInput });
-  }
-
-  /** Appends pcm/G.711 bytes to the input buffer, optionally committing it. */
-  sendAudio(audio: Uint8Array | ArrayBuffer, options: { commit?: boolean } = {}): Promise<void> {
-    return this.sendEvent({ type: 'audio', audio, commit: options.commit === true });
-  }
-
-  /**
-   * Stops the reply: every bit of assistant audio the listener has not heard is dropped and
-   * truncated at what was heard, and the running response is cancelled on the server even when
-   * the session's `interrupt_response` is on (the server cancels by itself only on VAD speech).
-   * `{ playbackOnly: true }` keeps the response running; `sendEvent({ type: 'interrupt' })`
-   * keeps the seed's defaults exactly.
-   */
-  interrupt(options: Omit<Extract<RealtimeSendEvent, { type: 'interrupt' }>, 'type'> = {}): Promise<void> {
-    const cancelByDefault = !options.playbackOnly && !options.cancelResponseOnly && options.forceResponseCancel === undefined;
-    return this.sendEvent({ type: 'interrupt', ...options, ...(cancelByDefault ? { forceResponseCancel: true } : {}) });
-  }
-
-  /** Sends a `session.update` built from settings (and keeps them for a reconnect). */
-  updateSession(sessionSettings: RealtimeModelSettings): Promise<void> {
-    return this.sendEvent({ type: 'session_update', sessionSettings });
-  }
-
   /** The playback position the model would use for a truncate now. */
   getPlaybackState(): PlaybackState {
     const reading = this.#output.reading();
@@ -241,7 +193,8 @@ export class RealtimeWebSocketModelBase {
     const phase = this.#phase;
     if (phase === 'idle' || phase === 'closed') return;
     this.#phase = 'closed';
-    this.#clearTimers();
+    this.#timers.clear();
+    this.#renewWhenQuiet = false;
     this.#pending = [];
     if (this.#abort) abortConnect(this.#abort, closedDuringConnect());
     this.#abort = null;
@@ -251,7 +204,7 @@ export class RealtimeWebSocketModelBase {
       this.#detach();
       closeBounded(socket);
     }
-    if (phase !== 'connecting') this.#emit({ type: 'connection_status', status: 'disconnected', reason: { by: 'client', code: 1000, reason: 'client closed' } });
+    if (phase !== 'connecting') this.#hub.emit({ type: 'connection_status', status: 'disconnected', reason: { by: 'client', code: 1000, reason: 'client closed' } });
   }
 
   #attach(socket: WebSocketLike): void {
@@ -264,7 +217,7 @@ export class RealtimeWebSocketModelBase {
     socket.addEventListener('error', (event) => {
       if (this.#socket !== socket) return;
       const message = (event as { message?: string })?.message ?? 'WebSocket error';
-      this.#emit({ type: 'exception', exception: new RealtimeProtocolError('connection_error', message), context: 'WebSocket error' });
+      this.#hub.emit({ type: 'exception', exception: new RealtimeProtocolError('connection_error', message), context: 'WebSocket error' });
     });
   }
 
@@ -272,7 +225,7 @@ export class RealtimeWebSocketModelBase {
   #detach(): void {
     this.#stopKeepAlive();
     this.#stopKeepAlive = () => {};
-    this.#heardWake.cancel();
+    this.#output.wakeIn(null);
     this.#queue?.clear();
     this.#queue = null;
     this.#socket = null;
@@ -295,12 +248,13 @@ export class RealtimeWebSocketModelBase {
     this.#detach();
     if (code !== 1000) {
       const error = new RealtimeProtocolError('connection_closed', `WebSocket connection closed unexpectedly (code ${code}${reason ? `: ${reason}` : ''})`, { code, reason });
-      this.#emit({ type: 'exception', exception: error, context: 'WebSocket connection closed unexpectedly' });
+      this.#hub.emit({ type: 'exception', exception: error, context: 'WebSocket connection closed unexpectedly' });
     }
     if (reconnectSchedule(this.#options.reconnect)) return this.#reconnect(1, lostResponseId, info);
     this.#phase = 'closed';
-    this.#clearTimers();
-    this.#emit({ type: 'connection_status', status: 'disconnected', reason: info });
+    this.#timers.clear();
+    this.#renewWhenQuiet = false;
+    this.#hub.emit({ type: 'connection_status', status: 'disconnected', reason: info });
   }
 
   /** Attempt `attempt` of a reconnect after its backoff delay; replays the conversation on success. */
@@ -311,12 +265,12 @@ export class RealtimeWebSocketModelBase {
       const dropped = this.#pending.length;
       this.#pending = [];
       if (dropped > 0) this.#fail(new RealtimeProtocolError('connection_closed', `Reconnect gave up after ${schedule.maxAttempts} attempts; ${dropped} queued sends were not sent`), 'Reconnect failed');
-      this.#emit({ type: 'connection_status', status: 'disconnected', reason: info });
+      this.#hub.emit({ type: 'connection_status', status: 'disconnected', reason: info });
       return;
     }
     this.#phase = 'reconnecting';
-    this.#emit({ type: 'connection_status', status: 'reconnecting', attempt, reason: info });
-    this.#after(backoffDelay(attempt, schedule), () => {
+    this.#hub.emit({ type: 'connection_status', status: 'reconnecting', attempt, reason: info });
+    this.#timers.after(backoffDelay(attempt, schedule), () => {
       this.#open(this.model).then(
         () => this.#restore(attempt, lostResponseId),
         (error: unknown) => {
@@ -335,7 +289,7 @@ export class RealtimeWebSocketModelBase {
     const pending = this.#pending.splice(0);
     for (const event of pending) this.sendEvent(event).catch((error: unknown) => this.#fail(error, `Replaying ${event.type}`));
     this.#renewWhenQuiet = false;
-    this.#emit({
+    this.#hub.emit({
       type: 'conversation_restored', attempt, session: true, restoredItems: events.length, lostItems: lost,
       lostResponseId, replayedSends: pending.length, droppedAudioFrames: this.#dropped.frames,
     });
@@ -344,10 +298,10 @@ export class RealtimeWebSocketModelBase {
   #receive(data: unknown): void {
     const parsed = parseServerEvent(data);
     if (!parsed.ok) {
-      for (const event of refusedFrameEvents(parsed)) this.#emit(event);
+      for (const event of refusedFrameEvents(parsed)) this.#hub.emit(event);
       return;
     }
-    if (this.#hub.has('raw_server_event')) this.#emit({ type: 'raw_server_event', data: parsed.raw });
+    if (this.#hub.has('raw_server_event')) this.#hub.emit({ type: 'raw_server_event', data: parsed.raw });
     const state = this.#state;
     if (!state) return;
     const event = parsed.event as Record<string, unknown> & { type: string };
@@ -358,7 +312,7 @@ export class RealtimeWebSocketModelBase {
       ctx.playback = DELTA_EVENTS.has(event.type) ? null : this.#output.reading();
       step = receiveServerEvent(state, event, ctx);
     } catch (error) {
-      this.#emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
+      this.#hub.emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
       return;
     }
     this.#apply(step);
@@ -373,9 +327,9 @@ export class RealtimeWebSocketModelBase {
     if (typeof expiresAt !== 'number' || expiresAt <= 0) return;
     const warnMs = this.#options.sessionExpiryWarningMs ?? 60_000;
     const socket = this.#socket;
-    this.#after(Math.max(0, expiresAt * 1000 - Date.now() - warnMs), () => {
+    this.#timers.after(Math.max(0, expiresAt * 1000 - Date.now() - warnMs), () => {
       if (this.#socket !== socket) return;
-      this.#emit({ type: 'session_expiring', expiresAt, inMs: Math.max(0, expiresAt * 1000 - Date.now()) });
+      this.#hub.emit({ type: 'session_expiring', expiresAt, inMs: Math.max(0, expiresAt * 1000 - Date.now()) });
       if (reconnectSchedule(this.#options.reconnect)) {
         this.#renewWhenQuiet = true;
         this.#renewIfQuiet();
@@ -391,11 +345,6 @@ export class RealtimeWebSocketModelBase {
     socket.close(1000, 'session renewal'); // its close event runs the reconnect path
   }
 
-  #followHeard(): void {
-    this.#followingHeard = this.#hub.has('heard_transcript');
-    this.#wakeForHeard();
-  }
-
   /**
    * The player reports transitions only, which is all latency, releases and renewal need; the
    * heard transcript moves between them, so while someone follows it the model reads the player
@@ -403,9 +352,7 @@ export class RealtimeWebSocketModelBase {
    */
   #wakeForHeard(): void {
     const state = this.#state;
-    const ms = this.#followingHeard && state && this.#output.player ? msUntilHeardMoves(state) : null;
-    if (ms === null) this.#heardWake.cancel();
-    else this.#heardWake.after(ms);
+    this.#output.wakeIn(this.#output.following && state ? msUntilHeardMoves(state) : null);
   }
 
   #onPlayback(): void {
@@ -425,7 +372,7 @@ export class RealtimeWebSocketModelBase {
       noteSilenced(extra, step.silenceFrom, silencedAt ?? this.#clock(), clock);
       step.emit.push(...extra.emit);
     }
-    for (const event of step.emit) this.#emit(event);
+    for (const event of step.emit) this.#hub.emit(event);
   }
 
   #write(event: ClientEvent): void {
@@ -435,31 +382,14 @@ export class RealtimeWebSocketModelBase {
       const audioMs = event.type === 'input_audio_buffer.append' ? audioLengthMs(this.#state?.audioFormat ?? null, ((event.audio as string).length * 3) / 4) : 0;
       this.#queue.send(serializeClientEvent(event), audioMs);
     } catch (error) {
-      this.#emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
+      this.#hub.emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
     }
   }
 
-  #after(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      run();
-    }, ms);
-    this.#timers.add(timer);
-  }
-
-  #clearTimers(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    this.#renewWhenQuiet = false;
-  }
-
   #fail(error: unknown, context: string): void {
-    this.#emit({ type: 'exception', exception: toError(error), context });
+    this.#hub.emit({ type: 'exception', exception: toError(error), context });
   }
 
-  #emit(event: RealtimeModelEvent): void {
-    this.#hub.emit(event);
-  }
 }
 
 const OPEN = 1;

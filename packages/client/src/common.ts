@@ -1,5 +1,5 @@
 // Everything the package exports that does not depend on the runtime.
-export { RealtimeWebSocketModelBase } from './client.js';
+export { RealtimeWebSocketModelBase } from './model-base.js';
 export type { RealtimeConnectOptions, RealtimeModelListener, RealtimeModelOptions } from './client.js';
 export { RealtimeProtocolError, RealtimeUserError } from './core/errors.js';
 export type { ProtocolErrorCode, UserErrorCode } from './core/errors.js';

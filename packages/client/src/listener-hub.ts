@@ -24,24 +24,30 @@ export class ListenerHub {
   readonly #handlers = new Map<string, ReadonlyArray<(event: RealtimeModelEvent) => void>>();
   /** Listener failures that were not reported because they happened while reporting one. */
   unreportedFailures = 0;
+  /** Called after every add, remove, on and off (the model follows what is listened to). */
+  onChange: () => void = () => {};
 
   /** Adds a listener of every event; the same listener added twice is kept once. */
   add(listener: RealtimeModelListener): void {
     if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
+    this.onChange();
   }
 
   remove(listener: RealtimeModelListener): void {
     this.#listeners = this.#listeners.filter((l) => l !== listener);
+    this.onChange();
   }
 
   on<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
     this.#emitter.on(type, handler as (event: unknown) => void);
     this.#handlers.delete(type);
+    this.onChange();
   }
 
   off<T extends RealtimeModelEventType>(type: T, handler: (event: RealtimeModelEventOf<T>) => void): void {
     this.#emitter.off(type, handler as (event: unknown) => void);
     this.#handlers.delete(type);
+    this.onChange();
   }
 
   /** True when an event of `type` would reach anyone (a listener of every event, or a handler of it). */

@@ -1,6 +1,6 @@
 // Binds the model classes to a runtime's transport; each entry point calls this once, so the
 // browser build never imports `ws` and the Node build never touches `window`.
-import { RealtimeWebSocketModelBase, type RealtimeConnectOptions, type RealtimeModelOptions } from './client.js';
+import { RealtimeWebSocketModelBase, type RealtimeConnectOptions, type RealtimeModelOptions } from './model-base.js';
 import { RealtimeUserError } from './core/errors.js';
 import { type RealtimeModelSettings, buildInitialSessionPayload } from './core/session-config.js';
 import type { Transport } from './transport/types.js';

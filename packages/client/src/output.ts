@@ -3,15 +3,20 @@
 // Runs the core's player commands and reads the playback; a throwing output is reported through
 // `onError`, never let into the receive path. Audio bytes are handed over (`transfer`) only when
 // no listener of the model's `audio` event got them too. The model asks the player for readings at
-// transitions only (each report wakes the main thread); it reads the position itself when it needs it.
+// transitions only (each report wakes the main thread); it reads the position itself when it needs
+// it, and while the app follows the heard transcript the bridge wakes it for the next word.
 import { RealtimeUserError } from './core/errors.js';
 import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
+import { WakeTimer } from './timers.js';
 
 /** One model's audio output. */
 export class OutputBridge {
   player: AudioPlayer | null = null;
   tracker: PlaybackTracker | null = null;
   #unsubscribe: (() => void) | null = null;
+  /** True while anyone listens to `heard_transcript`: then `wakeIn` sets the word timer. */
+  following = false;
+  readonly #wake = new WakeTimer(() => this.onPlayback());
 
   constructor(
     private readonly onError: (error: unknown, context: string) => void,
@@ -42,6 +47,12 @@ export class OutputBridge {
     } catch (error) {
       this.onError(error, 'Audio output failed');
     }
+  }
+
+  /** Calls the model's playback step `ms` from now (null: no wake), while following with a player. */
+  wakeIn(ms: number | null): void {
+    if (ms === null || !this.following || !this.player) this.#wake.cancel();
+    else this.#wake.after(ms);
   }
 
   /** The latest playback reading, or null when no output reports one (the core estimates). */
