@@ -139,6 +139,7 @@ describe('playback readings from a player', () => {
         expect(e.at - r.startAt).toBeLessThanOrEqual(boundary + 21); // one wake: at most MIN_WAKE_MS late
       }
       // Readings: one per word, give or take a wake short of a boundary; no 100 ms polling (28).
+      console.log(`word wakes: ${r.readings} readings for ${moving.length} words over ${ms} ms, delays ${moving.map((e) => e.at - r.startAt).join(", ")}`);
       expect(r.readings).toBeLessThanOrEqual(8 + 4);
     });
 
