@@ -1,8 +1,9 @@
 // The audio output the model drives: a player (`AudioPlayer`: it renders what the core tells it
 // and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
 // Runs the core's player commands and reads the playback; a throwing output is reported through
-// `onError`, never let into the receive path. Audio bytes are handed over (`transfer`) only when
-// no listener of the model's `audio` event got them too. The model asks the player for readings at
+// `onError`, never let into the receive path. When no listener of the model's `audio` event gets
+// the bytes, a player that can decode base64 itself gets the server's string (never decoded on
+// this thread), any other gets the bytes handed over (`transfer`); else they are copied. The model asks the player for readings at
 // transitions only (each report wakes the main thread); it reads the position itself when it needs
 // it, and while the app follows the heard transcript the bridge wakes it for the next word.
 import { RealtimeUserError } from './core/errors.js';
@@ -99,7 +100,9 @@ export class OutputBridge {
   /** Every chunk comes here: no closure per call. */
   #append(player: AudioPlayer, command: Extract<PlayerCommand, { op: 'append' }>): void {
     try {
-      player.append(command.itemId, command.contentIndex, command.data, command.responseId, this.audioUnshared());
+      const unshared = this.audioUnshared();
+      if (unshared && player.appendBase64) player.appendBase64(command.itemId, command.contentIndex, command.base64, command.responseId);
+      else player.append(command.itemId, command.contentIndex, command.data, command.responseId, unshared);
     } catch (error) {
       this.onError(error, 'Audio output failed');
     }

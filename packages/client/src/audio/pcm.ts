@@ -94,6 +94,10 @@ function nodeBuffer(): NodeBuffer | undefined {
 /** The last string `isWholeBase64` accepted and its bytes, for the next `base64ToBytes(s)`. */
 let decodedString: string | undefined;
 let decodedBytes: Uint8Array | undefined;
+/** The last string `isWholeBase64` accepted, so the parser's proof is not repeated for the same delta. */
+let provedString: string | undefined;
+/** Whole padded base64 where no decoder proves it: the alphabet, then at most two '=' (length apart). */
+const WHOLE_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Bytes that padded base64 of `s`'s length holds: 3 per 4 characters, less one per final '='
@@ -111,10 +115,19 @@ export function base64DecodedLength(s: string): number {
  * the URL-safe '-' and '_'). Proved by decoding: the decoders skip whitespace, quotes, backslashes
  * and control characters or stop at an early '=' (or throw), so any of them makes the byte count
  * fall short of `base64DecodedLength`. Such a string is the exact value of a JSON string literal.
- * The bytes are kept for the next `base64ToBytes(s)`, so a frame is decoded once.
+ * The bytes are kept for the next `base64ToBytes(s)`, so a frame is decoded once. Without Node's
+ * Buffer (a browser) it is proved by a regex instead, several times cheaper than
+ * `Uint8Array.fromBase64` there: the bytes may never be needed on this thread (the Web Audio
+ * player decodes in its worklet).
  */
 export function isWholeBase64(s: string): boolean {
+  if (s === provedString) return true;
   if (s.length % 4 !== 0) return false;
+  if (!nodeBuffer()) {
+    if (!WHOLE_BASE64.test(s)) return false;
+    provedString = s;
+    return true;
+  }
   let bytes: Uint8Array;
   try {
     bytes = decodeBase64(s);
@@ -122,9 +135,14 @@ export function isWholeBase64(s: string): boolean {
     return false; // `Uint8Array.fromBase64` throws on a character outside the alphabet
   }
   if (bytes.byteLength !== base64DecodedLength(s)) return false;
-  decodedString = s;
+  provedString = decodedString = s;
   decodedBytes = bytes;
   return true;
+}
+
+/** True when `isWholeBase64(s)` decoded `s` to prove it and its bytes wait for `base64ToBytes(s)`. */
+export function isDecoded(s: string): boolean {
+  return decodedBytes !== undefined && decodedString === s;
 }
 
 /**

@@ -1,6 +1,7 @@
 // PlayerFeed: carries the player's audio to its worklet. Encoded bytes go as they came (the worklet
 // decodes and resamples them), their ArrayBuffer transferred, never cloned: a caller that hands
-// its bytes over loses them (detached), any other caller's bytes are copied once. Everything fed
+// its bytes over loses them (detached), any other caller's bytes are copied once. Base64 goes as
+// the string (the worklet decodes it too). Everything fed
 // within one task goes in one message, as a flat list of numeric ops (player.worklet.ts FEED_*)
 // the worklet applies in order; audio the worklet will not need for a second or more may be held
 // a little longer, so a stream arriving faster than real time crosses threads in a few large
@@ -22,7 +23,7 @@ export const FEED_MARGIN_MS = 1000;
 export class PlayerFeed {
   private port: MessagePort | null = null;
   private readonly ops: number[] = [];
-  private readonly bufs: ArrayBuffer[] = [];
+  private readonly bufs: Array<ArrayBuffer | string> = [];
   /** The buffers of `bufs`, each once (a transfer list must not repeat one). */
   private readonly transfer: ArrayBuffer[] = [];
   private readonly message = { t: 'feed', ops: this.ops, bufs: this.bufs };
@@ -55,9 +56,16 @@ export class PlayerFeed {
   /**
    * Queues `data` (whole samples) for item `id`, to be posted by the end of this task, or within
    * `holdMs` when that is positive. With `owned`, nothing else holds data's buffer: it is
-   * transferred as it is (detached here); else the bytes are copied once.
+   * transferred as it is (detached here); else the bytes are copied once. A string is base64 of
+   * `length` bytes, posted as it is.
    */
-  push(id: number, encoding: AudioEncoding, data: Uint8Array, owned: boolean, holdMs = 0): void {
+  push(id: number, encoding: AudioEncoding, data: Uint8Array | string, owned: boolean, holdMs = 0, length = data.length): void {
+    if (typeof data === 'string') {
+      this.ops.push(FEED_PUSH, id, FEED_ENCODINGS.indexOf(encoding), 0, length);
+      this.bufs.push(data);
+      this.schedule(holdMs);
+      return;
+    }
     let buf = data.buffer;
     let offset = data.byteOffset;
     if (!owned || !(buf instanceof ArrayBuffer)) {

@@ -2,13 +2,14 @@
 // what the model tells it to drop, and reports what the listener heard from the audio clock.
 // It keeps no conversation state (STYLE.md rule 11): which responses were interrupted is the
 // core's to know; a dropped item is simply never rendered again.
-// Invariants: the main thread only counts and forwards bytes (player-feed.ts); the worklet decodes,
+// Invariants: the main thread only counts and forwards bytes or base64 (player-feed.ts); the worklet decodes,
 // resamples, renders and counts frames; elapsedMs counts only frames rendered for the item, minus
 // the output latency, never silence, never more than was received; nothing advances while
 // suspended. Records of items the worklet moved past, or that were dropped, are released.
 import { RealtimeUserError } from '../core/errors.js';
 import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, PlaybackTracker } from '../core/types.js';
 import { ENCODING_BYTES, ENCODING_RATE, G711_TABLES, encodedMs, toEncoding } from './codec.js';
+import { base64DecodedLength, base64ToBytes } from './pcm.js';
 import type { AudioEncoding } from './codec.js';
 import { HeardTimer, OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
@@ -113,6 +114,25 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     item.receivedBytes += data.length;
     if (isWholeSamples(item, data)) this.send(item, data, transfer);
     else this.send(item, joinSamples(item, data), true);
+  }
+
+  /**
+   * Queues audio given as the server's base64 (whole and padded): the worklet decodes it, so the
+   * main thread only counts its length. The model uses this when no app listener needs the bytes.
+   * A stream that carries half a sample across chunks takes the byte path (decoded here).
+   */
+  appendBase64(itemId: string, contentIndex: number, base64: string, responseId?: string): void {
+    if (this.closed || base64.length === 0) return;
+    if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before appendBase64()');
+    const length = base64DecodedLength(base64);
+    const known = this.items.get(itemId, contentIndex);
+    if ((known && known.carry >= 0) || length % ENCODING_BYTES[known?.encoding ?? this.encoding] !== 0) {
+      return this.append(itemId, contentIndex, base64ToBytes(base64), responseId, true);
+    }
+    const item = this.itemFor(itemId, contentIndex);
+    item.done = false;
+    item.receivedBytes += length;
+    this.send(item, base64, false, length);
   }
 
   /** Alias of append(), for apps that feed the player by hand from the model's `audio` events. */
@@ -331,12 +351,15 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     return this.items.create(itemId, contentIndex, this.encoding);
   }
 
-  /** Sends whole samples to the worklet (`owned`: the bytes may be transferred as they are). */
-  private send(item: ItemRecord, bytes: Uint8Array, owned: boolean): void {
-    if (bytes.length === 0) return;
-    const samples = bytes.length / ENCODING_BYTES[item.encoding];
+  /**
+   * Sends whole samples to the worklet, as bytes (`owned`: they may be transferred as they are)
+   * or as base64 of `length` bytes.
+   */
+  private send(item: ItemRecord, bytes: Uint8Array | string, owned: boolean, length = bytes.length): void {
+    if (length === 0) return;
+    const samples = length / ENCODING_BYTES[item.encoding];
     item.samples += samples;
-    this.feed.push(item.id, item.encoding, bytes, owned, this.holdMs((samples * this.ctx!.sampleRate) / ENCODING_RATE[item.encoding]));
+    this.feed.push(item.id, item.encoding, bytes, owned, this.holdMs((samples * this.ctx!.sampleRate) / ENCODING_RATE[item.encoding]), length);
   }
 
   /** Everything fed so far was posted: the worklet can render all of it. */

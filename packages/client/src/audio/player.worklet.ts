@@ -12,7 +12,10 @@ import { type AudioEncoding, ENCODING_RATE } from './codec.js';
 /** Name under which the player processor is registered. */
 export const PLAYER_PROCESSOR_NAME = 'open-realtime-player';
 
-/** Op codes of a feed message: `[FEED_PUSH, id, encoding, byteOffset, byteLength]` (its bytes are the next buffer). */
+/**
+ * Op codes of a feed message: `[FEED_PUSH, id, encoding, byteOffset, byteLength]`; its bytes are
+ * the next buffer, or the next string's base64 (whole and padded, decoded here).
+ */
 export const FEED_PUSH = 1;
 /** `[FEED_DONE, id]`: the item's stream is complete; its held last frame plays. */
 export const FEED_DONE = 2;
@@ -37,6 +40,21 @@ export const PLAYER_WORKLET_SOURCE = `
 const PUSH = ${FEED_PUSH}, DONE = ${FEED_DONE}, DROP = ${FEED_DROP};
 const RATES = [${FEED_ENCODINGS.map((e) => ENCODING_RATE[e]).join(', ')}]; // source rate by encoding code
 const PCM16 = ${FEED_ENCODINGS.indexOf('pcm16')};
+// Base64 to bytes: the engine's decoder where it has one, else a table (the input is whole and padded).
+const B64 = new Uint8Array(128);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+function fromBase64(s) {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(s);
+  const n = s.length, pad = n && s.charCodeAt(n - 1) === 61 ? (s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+  const out = new Uint8Array((n * 3) / 4 - pad);
+  for (let i = 0, o = 0; i < n; i += 4) {
+    const v = (B64[s.charCodeAt(i)] << 18) | (B64[s.charCodeAt(i + 1)] << 12) | (B64[s.charCodeAt(i + 2)] << 6) | B64[s.charCodeAt(i + 3)];
+    out[o++] = v >> 16;
+    if (o < out.length) out[o++] = (v >> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
+}
 class OpenRealtimePlayer extends AudioWorkletProcessor {
   constructor() {
     super();
@@ -66,7 +84,11 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     let b = 0;
     for (let i = 0; i < ops.length;) {
       const op = ops[i];
-      if (op === PUSH) { this.push(ops[i + 1], ops[i + 2], new Uint8Array(bufs[b++], ops[i + 3], ops[i + 4])); i += 5; }
+      if (op === PUSH) {
+        const buf = bufs[b++];
+        this.push(ops[i + 1], ops[i + 2], typeof buf === 'string' ? fromBase64(buf) : new Uint8Array(buf, ops[i + 3], ops[i + 4]));
+        i += 5;
+      }
       else if (op === DONE) { this.flush(ops[i + 1]); i += 2; }
       else if (op === DROP) { this.drop(ops.slice(i + 2, i + 2 + ops[i + 1])); i += 2 + ops[i + 1]; }
       else break; // unknown op: the rest cannot be parsed

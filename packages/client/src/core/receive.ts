@@ -2,7 +2,7 @@
 // Input is an already validated server event, the clock and the latest playback reading (values
 // from the glue; nothing here calls out); output is what to send, emit and play. Audio deltas go
 // through the ledger: audio of an interrupted response or a stopped item is never emitted.
-import { KIND_SAMPLE_BYTES, audioLengthMs, decodeWholeBase64, formatKind } from '../audio/pcm.js';
+import { KIND_SAMPLE_BYTES, audioLengthMs, base64DecodedLength, base64ToBytes, formatKind, isDecoded, isWholeBase64 } from '../audio/pcm.js';
 import { noteAssistant, noteFunctionCall, noteUserAudio, noteUserTranscript } from './history.js';
 import { bargeIn, flushResponseCreates } from './interrupt.js';
 import { endResponseAudio, ensureItem, isAudible, itemKey, recordAudio } from './ledger.js';
@@ -138,26 +138,38 @@ function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveConte
   if (ledger.interruptedResponses.has(e.response_id)) return; // late audio of an interrupted response
   const existing = ledger.items.get(itemKey(e.item_id, e.content_index));
   if (existing && (existing.phase === 'interrupted' || existing.phase === 'truncated')) return;
-  const data = decodeWholeBase64(e.delta);
-  const problem = audioProblem(data, state);
-  if (problem || !data) {
+  const base64 = e.delta as string;
+  const byteLength = typeof base64 === 'string' && isWholeBase64(base64) ? base64DecodedLength(base64) : -1;
+  const problem = audioProblem(byteLength, state);
+  if (problem) {
     // Never silent or wrong audio: the delta is dropped and the app told, with the frame.
     out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem ?? 'invalid audio', param: 'delta', eventId: e.event_id ?? null, raw: e } });
     return;
   }
   state.currentItemId = e.item_id;
-  recordAudio(ledger, e.item_id, e.content_index, e.response_id, audioLengthMs(state.audioFormat, data.byteLength), ctx.now);
+  recordAudio(ledger, e.item_id, e.content_index, e.response_id, audioLengthMs(state.audioFormat, byteLength), ctx.now);
   const turn = ledger.turns.get(e.response_id);
   if (turn && turn.firstDeltaAt === null) turn.firstDeltaAt = ctx.now;
-  out.emit.push({ type: 'audio', data, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
-  out.play.push({ op: 'append', itemId: e.item_id, contentIndex: e.content_index, responseId: e.response_id, data });
+  if (isDecoded(base64)) {
+    // Node proved the base64 by decoding it: the bytes exist already, plain values are cheapest.
+    const data = base64ToBytes(base64);
+    out.emit.push({ type: 'audio', data, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
+    out.play.push({ op: 'append', itemId: e.item_id, contentIndex: e.content_index, responseId: e.response_id, base64, data });
+    return;
+  }
+  // Proved without decoding (a browser): decoded only when read (an `audio` listener, a player
+  // without appendBase64), once for both; the Web Audio player decodes the base64 in its worklet.
+  let bytes: Uint8Array | null = null;
+  const decode = (): Uint8Array => (bytes ??= base64ToBytes(base64));
+  out.emit.push({ type: 'audio', get data() { return decode(); }, responseId: e.response_id, itemId: e.item_id, contentIndex: e.content_index });
+  out.play.push({ op: 'append', itemId: e.item_id, contentIndex: e.content_index, responseId: e.response_id, base64, get data() { return decode(); } });
 }
 
-/** Why a delta's audio is unusable: not base64, or not whole samples of the session's format. */
-function audioProblem(data: Uint8Array | null, state: CoreState): string | null {
-  if (data === null) return 'response.output_audio.delta: delta is not valid base64';
+/** Why a delta's audio is unusable: not base64 (-1), or not whole samples of the session's format. */
+function audioProblem(byteLength: number, state: CoreState): string | null {
+  if (byteLength < 0) return 'response.output_audio.delta: delta is not valid base64';
   const width = KIND_SAMPLE_BYTES[formatKind(state.audioFormat)];
-  if (data.byteLength % width !== 0) return `response.output_audio.delta: ${data.byteLength} bytes is not a whole number of ${width}-byte samples`;
+  if (byteLength % width !== 0) return `response.output_audio.delta: ${byteLength} bytes is not a whole number of ${width}-byte samples`;
   return null;
 }
 

@@ -32,7 +32,7 @@ export interface AudioItemRef {
 
 /** What the core tells the audio output to do (STYLE.md rule 11: the player renders and reports). */
 export type PlayerCommand =
-  | { op: 'append'; itemId: string; contentIndex: number; responseId: string; data: Uint8Array }
+  | { op: 'append'; itemId: string; contentIndex: number; responseId: string; base64: string; readonly data: Uint8Array }
   | { op: 'done'; itemId: string; contentIndex: number }
   /** Never render these items (any not yet played); `stop` when the item being heard is one. */
   | { op: 'drop'; items: AudioItemRef[]; stop: boolean }
@@ -50,6 +50,12 @@ export interface AudioPlayer {
    * leaving `data` empty) instead of copying it; the model says so when no listener got the bytes.
    */
   append(itemId: string, contentIndex: number, data: Uint8Array, responseId: string, transfer?: boolean): void;
+  /**
+   * Optional: the same audio as the server's base64, for a player that decodes it elsewhere (the
+   * Web Audio player decodes in its worklet, off the main thread). The model uses it when no
+   * listener of its `audio` event needs the bytes; the string is whole padded base64.
+   */
+  appendBase64?(itemId: string, contentIndex: number, base64: string, responseId: string): void;
   /** No more audio will come for the item. */
   itemDone(itemId: string, contentIndex: number): void;
   /**

@@ -33,13 +33,16 @@ run('WebAudioPlayer feed and reports in Chromium', () => {
     expect(r.glitches).toBe(0);
   });
 
-  it('the model hands its audio bytes to the player when no audio listener got them, and copies them when one did', async () => {
-    const alone = await harness<{ appended: number[]; heard: number[]; levels: number[] }>('runModelBytes', false);
-    expect(alone.appended).toEqual([0, 0, 0]); // moved to the worklet
-    expect(alone.levels[1]).toBe(14400);
-    const shared = await harness<{ appended: number[]; heard: number[]; levels: number[] }>('runModelBytes', true);
+  it('the model hands the server base64 to the player when no audio listener needs the bytes (decoded in the worklet), and copies the bytes when one does', async () => {
+    type R = { appended: Array<number | string>; heard: number[]; levels: number[]; decodes: number };
+    const alone = await harness<R>('runModelBytes', false);
+    expect(alone.appended).toEqual(['base64 6400', 'base64 6400', 'base64 6400']); // 4800 bytes each
+    expect(alone.decodes).toBe(0); // nothing decoded on the main thread: the parser's check is a regex
+    expect(alone.levels[1]).toBe(14400); // all of it played
+    const shared = await harness<R>('runModelBytes', true);
     expect(shared.heard).toEqual([4800, 4800, 4800]); // the app's bytes stay whole
     expect(shared.appended).toEqual([4800, 4800, 4800]);
+    expect(shared.decodes).toBe(3); // once per delta, for the listener and the player together
     expect(shared.levels[1]).toBe(14400);
   });
 
