@@ -2,10 +2,10 @@
 // and reports what was heard) or the seed's `PlaybackTracker` (the app plays; the model reads).
 // Runs the core's player commands and reads the playback; a throwing output is reported through
 // `onError`, never let into the receive path. When no listener of the model's `audio` event gets
-// the bytes, a player that can decode base64 itself gets the server's string (never decoded on
-// this thread), any other gets the bytes handed over (`transfer`); else they are copied. The model asks the player for readings at
-// transitions only (each report wakes the main thread); it reads the position itself when it needs
-// it, and while the app follows the heard transcript the bridge wakes it for the next word.
+// the bytes, a player that decodes base64 itself gets the server's string, any other gets the
+// bytes handed over (`transfer`); else they are copied. Readings are asked at transitions only
+// (each report wakes the main thread); while the app follows the heard transcript the bridge
+// wakes the model for the next word.
 import { RealtimeUserError } from './core/errors.js';
 import type { AudioPlayer, PlaybackState, PlaybackTracker, PlayerCommand } from './core/types.js';
 import { WakeTimer } from './timers.js';

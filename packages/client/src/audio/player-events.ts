@@ -1,8 +1,9 @@
 // Listeners of the WebAudioPlayer: its events by type and the model's playback listeners. They set
 // how often the worklet reports (each report wakes the main thread): every PLAYER_FAST_REPORT_MS
 // while anyone watches the live position (`position` or `level`), else as often as the most
-// demanding playback listener asks (PLAYER_REPORT_MS unless it says; the model asks only while
-// the app follows the heard transcript), and only on transitions when no one needs more. Invariant: a throwing listener is rethrown from a microtask and never breaks playback.
+// demanding playback listener asks (PLAYER_REPORT_MS unless it says; the model asks for
+// transitions only), and only on transitions when no one needs more. Invariant: a throwing
+// listener is rethrown from a microtask and never breaks playback.
 import { PLAYER_FAST_REPORT_MS, PLAYER_REPORT_MS } from './player.worklet.js';
 
 /** Events of {@link WebAudioPlayer}, with their payloads. */

@@ -69,9 +69,9 @@ const PROVISIONAL_MS = 250;
 /**
  * Milliseconds of playback until the heard transcript of an item being heard moves (its next
  * word's start is heard), as of the last reading; null when nothing is pending. The item the
- * reading is on counts from its start report, before its first frame reached the listener. A word whose
- * audio has not arrived cannot be heard yet: the player's report of the queue running dry or
- * refilling comes first. Deltas move the split without a reading (more transcript, a new
+ * reading is on counts from its start report, before its first frame reached the listener. A
+ * word whose audio has not arrived cannot be heard yet: the player's report of the queue running
+ * dry or refilling comes first. Deltas move the split without a reading (more transcript, a new
  * speaking rate), so while either stream runs the wait is capped at PROVISIONAL_MS.
  */
 export function msUntilHeardMoves(state: CoreState): number | null {
