@@ -3,7 +3,9 @@
 // pcm16 microphone chunk every 40 ms, and reports CPU (process.cpuUsage, all threads) per
 // session-second, delivery lag of the transcript deltas, microphone chunks sent on time, audio
 // delivered, and memory per session idle and streaming. Subjects: `ours` (the Node entry, bundled
-// by the parent), `peer` (@openai/agents-realtime), `floor` (bare `ws`: JSON.parse + base64 only).
+// by the parent), `peer` (@openai/agents-realtime), `floor` (bare `ws`: JSON.parse + base64 only),
+// `socket` (our Node socket alone: no JSON, no base64, prebuilt microphone frames; the part of the
+// cost no client library can avoid on this machine).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -26,6 +28,9 @@ const mic = Array.from({ length: 32 }, (_, c) => {
   for (let i = 0; i < 1920; i += 2) b[i] = (c * 31 + i) & 255;
   return b;
 });
+
+/** The microphone chunks as append frames, built once (the `socket` subject sends these as they are). */
+const micFrames = mic.map((b) => JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(b).toString('base64') }));
 
 /** Counters shared by every session; `window` ones are reset when the measured window opens. */
 const total = { audioBytes: 0, audioEvents: 0, errors: 0, firstError: '' };
@@ -65,6 +70,27 @@ async function openSession(lib) {
     await model.connect({ apiKey: 'sk-bench', model: 'gpt-realtime', url });
     return { sendMic: (chunk) => model.sendAudio(chunk.buffer), close: () => model.close() };
   }
+  if (subject === 'socket') {
+    const ws = lib.nodeWebSocket()({ url, protocols: [], headers: { Authorization: 'Bearer sk-bench' } });
+    ws.addEventListener('message', (m) => {
+      const s = m.data;
+      const key = s.indexOf('"delta":"');
+      if (key < 0) return;
+      if (s.startsWith('{"type":"response.output_audio.delta"')) {
+        const end = s.length - 2; // the base64 runs to the closing quote, as the server writes it
+        const n = end - key - 9;
+        onAudio((n * 3) / 4 - (s.charCodeAt(end - 1) === 61 ? (s.charCodeAt(end - 2) === 61 ? 2 : 1) : 0));
+      } else if (s.startsWith('{"type":"response.output_audio_transcript.delta"')) {
+        const at = s.lastIndexOf('@');
+        if (at >= 0) window.lags.push(epochNow() - Number(s.slice(at + 1, s.indexOf('"', at))));
+      }
+    });
+    await new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve);
+      ws.addEventListener('error', reject);
+    });
+    return { sendMic: (chunk) => ws.send(micFrames[mic.indexOf(chunk)]), close: () => ws.close() };
+  }
   const ws = new lib.WebSocket(url, { headers: { Authorization: 'Bearer sk-bench' } });
   ws.on('message', (data, isBinary) => {
     const e = JSON.parse(isBinary ? '{}' : data.toString());
@@ -76,7 +102,7 @@ async function openSession(lib) {
   return { sendMic, close: () => ws.close() };
 }
 
-const loadLib = () => (subject === 'ours' ? import(oursPath) : subject === 'peer' ? import('@openai/agents-realtime') : import('ws'));
+const loadLib = () => (subject === 'ours' || subject === 'socket' ? import(oursPath) : subject === 'peer' ? import('@openai/agents-realtime') : import('ws'));
 const memory = () => {
   gc();
   gc();

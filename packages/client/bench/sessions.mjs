@@ -79,9 +79,9 @@ let cpuRatio = NaN;
 let largest = 0;
 if (ONLY.includes('A')) {
 console.log(`== A. ours vs peer at N=${COMPARE_N} (${ROUNDS} interleaved round(s); medians) ==`);
-const rows = { ours: [], peer: [], floor: [] };
+const rows = { ours: [], peer: [], floor: [], socket: [] };
 for (let r = 0; r < ROUNDS; r++) {
-  for (const subject of r % 2 ? ['peer', 'ours', 'floor'] : ['ours', 'peer', 'floor']) {
+  for (const subject of r % 2 ? ['peer', 'ours', 'floor', 'socket'] : ['ours', 'peer', 'socket', 'floor']) {
     const result = await measure(server, subject, COMPARE_N, ours);
     rows[subject].push(result);
     console.log(`  round ${r + 1}: ${line(result)}`);
@@ -90,12 +90,13 @@ for (let r = 0; r < ROUNDS; r++) {
 // CPU figures only from rounds the subject kept up with (all of them when none did).
 const valid = (subject) => (rows[subject].some((x) => x.keptUp) ? rows[subject].filter((x) => x.keptUp) : rows[subject]);
 const med = (subject, key) => median(valid(subject).map((x) => x[key]));
-compare = Object.fromEntries(['ours', 'peer', 'floor'].map((s) => [s, { cpu: med(s, 'cpuMsPerSessionSecond'), lag: med(s, 'lagP99'), mic: med(s, 'micOnTime'), idle: med(s, 'idleBytesPerSession'), streaming: med(s, 'streamingBytesPerSession'), growth: med(s, 'growthBytesPerSessionMinute'), allAudio: rows[s].every((x) => x.audioBytes === x.expectAudioBytes) }]));
+compare = Object.fromEntries(['ours', 'peer', 'floor', 'socket'].map((s) => [s, { cpu: med(s, 'cpuMsPerSessionSecond'), lag: med(s, 'lagP99'), mic: med(s, 'micOnTime'), idle: med(s, 'idleBytesPerSession'), streaming: med(s, 'streamingBytesPerSession'), growth: med(s, 'growthBytesPerSessionMinute'), allAudio: rows[s].every((x) => x.audioBytes === x.expectAudioBytes) }]));
 for (const [s, c] of Object.entries(compare)) {
   console.log(`  median ${s.padEnd(5)} (${valid(s).filter((x) => x.keptUp).length}/${rows[s].length} rounds kept up) ${c.cpu.toFixed(3)} ms CPU/session-s, lag p99 ${c.lag.toFixed(1)} ms, mic on time ${pct(c.mic)}, all audio delivered: ${c.allAudio ? 'yes' : 'NO'}, memory/session idle ${kb(c.idle)} KB, streaming ${kb(c.streaming)} KB, growth ${c.growth.toFixed(0)} B/session-minute`);
 }
 cpuRatio = compare.peer.cpu / compare.ours.cpu;
 console.log(`  peer/ours CPU per session-second: ${cpuRatio.toFixed(2)}x (goal >= 4x: ${cpuRatio >= 4 ? 'MET' : 'NOT MET'}); floor (bare ws + JSON.parse + base64) is ${(compare.floor.cpu / compare.ours.cpu * 100).toFixed(0)}% of ours`);
+console.log(`  socket alone (our Node socket, no JSON, no base64, prebuilt frames) is ${(compare.socket.cpu / compare.ours.cpu * 100).toFixed(0)}% of ours: the library's own work is ${(compare.ours.cpu - compare.socket.cpu).toFixed(3)} ms per session-second, the peer's ${(compare.peer.cpu - compare.socket.cpu).toFixed(3)} ms (${((compare.peer.cpu - compare.socket.cpu) / (compare.ours.cpu - compare.socket.cpu)).toFixed(1)}x)`);
 
 }
 if (ONLY.includes('B')) {
