@@ -7,12 +7,9 @@ import { splitHeard } from '../src/core/heard.js';
 import type { AudioPlayer, PlaybackState } from '../src/core/types.js';
 import { audioDelta, responseCreated, sessionEvent, speechStarted } from './helpers/frames.js';
 import { memorySockets } from './helpers/memory-socket.js';
+import { closeAfterEach } from './helpers/model.js';
 
-let open: Array<{ close(): void }> = [];
-afterEach(() => {
-  for (const m of open) m.close();
-  open = [];
-});
+const open = closeAfterEach();
 
 describe('playback readings from a player', () => {
   /** A player that records each onPlayback subscription and counts readings. */

@@ -1,17 +1,14 @@
 // What the model hands a player for each audio delta: the server's base64 when no listener of the
 // `audio` event needs the bytes and the player can decode it (`appendBase64`), else bytes, handed
 // over (transfer) when nobody else holds them and decoded once for the listener and the player.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OpenAIRealtimeWebSocketModel } from '../src/index.node.js';
 import type { AudioPlayer } from '../src/core/types.js';
 import { audioDelta, responseCreated, sessionEvent } from './helpers/frames.js';
 import { memorySockets } from './helpers/memory-socket.js';
+import { closeAfterEach } from './helpers/model.js';
 
-let open: Array<{ close(): void }> = [];
-afterEach(() => {
-  for (const m of open) m.close();
-  open = [];
-});
+const open = closeAfterEach();
 
 type Call = { kind: 'bytes'; data: Uint8Array; transfer: boolean | undefined } | { kind: 'base64'; base64: string };
 
