@@ -13,6 +13,6 @@ export type {
   TracingConfig, TurnDetectionInput, Voice, ZodSchema, ZodToJsonSchema,
 } from './core/session-config.js';
 export { ManualPlaybackTracker } from './core/tracker.js';
-export type { AudioFormat, AudioFormatLike, CreateWebSocket, CreateWebSocketOptions, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
+export type { AudioFormat, AudioFormatLike, AudioItemRef, AudioPlayer, CreateWebSocket, CreateWebSocketOptions, PlaybackState, PlaybackTracker, WebSocketLike } from './core/types.js';
 export type { InterruptOptions } from './core/interrupt.js';
 export { audioLengthMs, base64ToBytes, bytesToBase64 } from './audio/pcm.js';

@@ -18,6 +18,18 @@ const VAD = (extra: Record<string, unknown> = {}) => ({
   session: { type: 'realtime', audio: { input: { transcription: { model: 'whisper-1' }, turn_detection: { type: 'server_vad', silence_duration_ms: 500, ...extra } } } },
 });
 
+/**
+ * A round trip instead of a sleep: the simulator handles client events in order and runs VAD as
+ * audio is appended, so its answer to this retrieve (an error: no such item) comes after every
+ * event the audio appended before it caused. Returns the answer's index in the received events.
+ */
+async function roundTrip(c: TestClient): Promise<number> {
+  const from = c.events.length;
+  c.send({ type: 'conversation.item.retrieve', item_id: 'item_marker_none' });
+  const answer = await c.next('error', from);
+  return c.events.indexOf(answer);
+}
+
 describe('server VAD', () => {
   it('detects speech in synthesized audio with plausible start and end times, then answers', async () => {
     const c = await connect(sim.url + '&scripted');
@@ -64,9 +76,9 @@ describe('server VAD', () => {
     const { pcm } = await speechPcm('Hello there.', 300, 1000);
     appendPcm(c, pcm);
     await c.next('input_audio_buffer.speech_started');
-    await new Promise((r) => setTimeout(r, 300));
+    const marker = await roundTrip(c);
     // 1 s of trailing silence is shorter than the 1.5 s that eagerness "low" waits for.
-    expect(c.types()).not.toContain('input_audio_buffer.speech_stopped');
+    expect(c.types().slice(0, marker)).not.toContain('input_audio_buffer.speech_stopped');
     appendPcm(c, Buffer.alloc(48 * 1000));
     await c.next('input_audio_buffer.speech_stopped');
     c.close();
@@ -115,8 +127,8 @@ describe('server VAD', () => {
     await c.next('response.done');
     await new Promise((r) => setTimeout(r, 50));
     appendPcm(c, Buffer.alloc(48 * 4000));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(c.types()).not.toContain('input_audio_buffer.timeout_triggered');
+    const marker = await roundTrip(c);
+    expect(c.types().slice(0, marker)).not.toContain('input_audio_buffer.timeout_triggered');
     appendPcm(c, Buffer.alloc(48 * 1500));
     const t = await c.next('input_audio_buffer.timeout_triggered');
     expect(t.audio_end_ms - t.audio_start_ms).toBeGreaterThanOrEqual(5000);

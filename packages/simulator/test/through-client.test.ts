@@ -1,129 +1,21 @@
 // The simulator driven through the library (@open-realtime/client, imported by relative path
 // because this package does not depend on it): a full scripted conversation compared with a
 // reviewed expectation (fixtures/conversation.expected.json), the truncate error path and the
-// library's clamp, and every fault injection as the library reports it. Every server frame the
-// model receives is validated against #/$defs/RealtimeServerEvent (raw_server_event), and every
-// client frame the simulator received against #/$defs/RealtimeClientEvent.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// library's clamp (fault injection: through-client-faults.test.ts). Every server frame the model
+// receives is validated against #/$defs/RealtimeServerEvent (raw_server_event), and every client
+// frame the simulator received against #/$defs/RealtimeClientEvent.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ManualPlaybackTracker,
-  OpenAIRealtimeWebSocketModel,
-  type RealtimeModelEvent,
-} from '../../client/src/index.node.js';
-import { clientEventErrors } from '../../client/test/helpers/schema.js';
-import { startSimulator, type Simulator } from '../src/index.js';
-import { serverEventErrors } from '../src/validate.js';
+import { ManualPlaybackTracker, OpenAIRealtimeWebSocketModel } from '../../client/src/index.node.js';
+import { startSimulator } from '../src/index.js';
 import { speechPcm } from './helpers.js';
-
-type Model = InstanceType<typeof OpenAIRealtimeWebSocketModel>;
-type Obj = Record<string, any>;
+import { CHUNK, type Obj, Recorder, cleanUpLater, expectValidWire, open, runCleanups, sendPcm } from './through-client-helpers.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'conversation.expected.json');
-const CHUNK = 4800; // 100 ms of 24 kHz pcm16
 
-/** Every model event in order, with server-frame validation and a waiter. */
-class Recorder {
-  readonly events: RealtimeModelEvent[] = [];
-  readonly invalid: string[] = [];
-  /** Raw frames that are invalid on purpose (a fault test injects them). */
-  readonly allowInvalid = new Set<string>();
-  private waiters: Array<() => void> = [];
-
-  constructor(readonly model: Model) {
-    model.addListener({
-      onEvent: (event) => {
-        if (event.type === 'raw_server_event') {
-          const errors = serverEventErrors(event.data);
-          const text = JSON.stringify(event.data);
-          if (errors && !this.allowInvalid.has(text)) this.invalid.push(`${text.slice(0, 200)}: ${errors.slice(0, 300)}`);
-        }
-        this.events.push(event);
-        for (const w of this.waiters.splice(0)) w();
-      },
-    });
-  }
-
-  of<T extends RealtimeModelEvent['type']>(type: T, from = 0): Array<Extract<RealtimeModelEvent, { type: T }>> {
-    return this.events.slice(from).filter((e) => e.type === type) as never;
-  }
-
-  raw(from = 0): Obj[] {
-    return this.of('raw_server_event', from).map((e) => e.data as Obj);
-  }
-
-  /** Waits until `pred` returns a truthy value. */
-  async until<T>(pred: () => T | undefined | null | false, what: string, timeoutMs = 20_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = pred();
-      if (v) return v;
-      if (Date.now() > end) {
-        const tail = this.events.slice(-15).map((e) => (e.type === 'raw_server_event' ? `raw:${(e.data as Obj)?.type}` : e.type));
-        throw new Error(`timed out waiting for ${what}; last events: ${tail.join(', ')}`);
-      }
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
-    }
-  }
-
-  /** Waits for the first model event of `type` at or after index `from`. */
-  next<T extends RealtimeModelEvent['type']>(type: T, from = 0, pred: (e: Extract<RealtimeModelEvent, { type: T }>) => boolean = () => true) {
-    return this.until(() => this.of(type, from).find(pred), type);
-  }
-
-  /** Waits for the raw server frame of `type` at or after `from`. */
-  nextRaw(type: string, from = 0, pred: (e: Obj) => boolean = () => true): Promise<Obj> {
-    return this.until(() => this.raw(from).find((e) => e.type === type && pred(e)), `raw ${type}`);
-  }
-
-  /** Waits for the turn_ended of the response that started at or after `from`; returns its response.done. */
-  async turn(from: number): Promise<Obj> {
-    const started = await this.next('turn_started', from);
-    await this.next('turn_ended', from, (e) => e.responseId === started.responseId);
-    return this.nextRaw('response.done', from, (e) => e.response.id === started.responseId);
-  }
-
-  /** Text spoken (transcript deltas) in a response. */
-  transcript(responseId: string | null): string {
-    return this.of('transcript_delta').filter((e) => e.responseId === responseId).map((e) => e.delta).join('');
-  }
-}
-
-function newModel(): Model {
-  return new OpenAIRealtimeWebSocketModel();
-}
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function open(options: Parameters<typeof startSimulator>[0], settings: Obj = {}, tracker?: ManualPlaybackTracker) {
-  const sim = await startSimulator({ port: 0, pace: Infinity, ...options });
-  cleanups.push(() => sim.close());
-  const model = newModel();
-  const rec = new Recorder(model);
-  cleanups.push(() => model.close());
-  await model.connect({ apiKey: 'sk-test', url: sim.url, initialModelSettings: settings as never, playbackTracker: tracker });
-  // session.created, then session.updated for the initial session.update and the tracing one.
-  await rec.until(() => rec.raw().filter((e) => e.type === 'session.updated').length >= 2, 'session.updated ×2');
-  return { sim, model, rec };
-}
-
-/** Schema checks at the end of a test: server frames the model saw, client frames the simulator saw. */
-function expectValidWire(sim: Simulator, rec: Recorder): void {
-  expect(rec.invalid, 'server frames that are not valid GA server events').toEqual([]);
-  const bad = sim.connections.flatMap((c) => c.received.map((f) => [f, clientEventErrors(f)] as const))
-    .filter(([, e]) => e).map(([f, e]) => `${JSON.stringify(f).slice(0, 200)}: ${e}`);
-  expect(bad, 'client frames that are not valid GA client events').toEqual([]);
-}
-
-async function sendPcm(model: Model, pcm: Buffer): Promise<void> {
-  for (let i = 0; i < pcm.length; i += CHUNK) await model.sendAudio(pcm.subarray(i, i + CHUNK));
-}
+afterEach(runCleanups);
 
 /** Replaces ids by placeholders numbered in order of first appearance, per kind. */
 class Ids {
@@ -392,124 +284,20 @@ describe('the first frame after the handshake', () => {
   // tracing session.update that session.created triggers is sent.
   it('receives the session.created sent right after the handshake with the default Node socket', async () => {
     const sim = await startSimulator({ port: 0, pace: Infinity });
-    cleanups.push(() => sim.close());
+    cleanUpLater(() => sim.close());
     const model = new OpenAIRealtimeWebSocketModel();
     const rec = new Recorder(model);
-    cleanups.push(() => model.close());
+    cleanUpLater(() => model.close());
     await model.connect({ apiKey: 'sk-test', url: sim.url, initialModelSettings: { turnDetection: null } });
-    await rec.nextRaw('session.updated');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(rec.raw().map((e) => e.type)).toEqual(['session.created', 'session.updated', 'session.updated']);
-    expect(sim.connections[0]!.received.map((e) => e.type)).toEqual(['session.update', 'session.update']);
-    expect(sim.connections[0]!.received[1]).toEqual({ type: 'session.update', session: { type: 'realtime', model: 'gpt-realtime', tracing: 'auto' } });
-  });
-});
-
-describe('fault injection through @open-realtime/client', () => {
-  const NO_VAD = { turnDetection: null };
-
-  async function expectDropped(rec: Recorder, model: Model, from: number): Promise<void> {
-    const exception = await rec.next('exception', from);
-    expect(exception.exception.message).toContain('1006');
-    expect(exception.exception).toMatchObject({ code: 'connection_closed' });
-    await rec.next('connection_status', from, (e) => e.status === 'disconnected');
-    await expect(model.sendUserInput('after the drop')).rejects.toMatchObject({ code: 'closed' });
-  }
-
-  it('reports dropAfterFrames as an exception with code 1006, then disconnected, and refuses to send', async () => {
-    // Frames: session.created, session.updated ×2, then the user item's added/done: drop after 4.
-    const sim = await startSimulator({ port: 0, pace: Infinity, faults: { dropAfterFrames: 4 } });
-    cleanups.push(() => sim.close());
-    const model = newModel();
-    const rec = new Recorder(model);
-    cleanups.push(() => model.close());
-    await model.connect({ apiKey: 'sk-test', url: sim.url, initialModelSettings: NO_VAD });
-    await rec.until(() => rec.raw().length >= 3, '3 frames');
-    const from = rec.events.length;
-    await model.sendUserInput('x');
-    await expectDropped(rec, model, from);
-    expect(rec.raw()).toHaveLength(4);
-    expect(rec.of('turn_started')).toEqual([]);
-    expectValidWire(sim, rec);
-  });
-
-  it('reports dropMidResponseAfterDeltas as an exception with code 1006 after three audio chunks', async () => {
-    const { sim, model, rec } = await open({ faults: { dropMidResponseAfterDeltas: 3 } }, NO_VAD);
-    const from = rec.events.length;
-    await model.sendUserInput('hello');
-    await expectDropped(rec, model, from);
-    expect(rec.of('audio', from)).toHaveLength(3);
-    expect(rec.of('turn_started', from)).toHaveLength(1);
-    // Every turn ends: the dropped reply ends for the app with the reason, its audio stopped.
-    expect(rec.of('turn_ended', from)).toEqual([{ type: 'turn_ended', responseId: rec.of('turn_started', from)[0]!.responseId, reason: 'connection_lost' }]);
-    expect(rec.of('audio_interrupted', from)).toEqual([{ type: 'audio_interrupted', itemId: rec.of('audio', from)[0]!.itemId, contentIndex: 0 }]);
-    expectValidWire(sim, rec);
-  });
-
-  it('reports a non-JSON frame as an invalid_json exception and keeps handling later frames', async () => {
-    // After frame 6 (session.created, session.updated ×2, user item added/done, response.created).
-    const { sim, model, rec } = await open({ faults: { malformedAfterFrames: 6 } }, NO_VAD);
-    const from = rec.events.length;
-    await model.sendUserInput('still works');
-    const done = await rec.turn(from);
-    expect(done.response.status).toBe('completed');
-    expect(rec.transcript(done.response.id)).toMatch(/^You said: still works\./);
-    const exceptions = rec.of('exception', from);
-    expect(exceptions).toHaveLength(1);
-    expect(exceptions[0]!.exception).toMatchObject({ code: 'invalid_json', raw: '{"type":"response.output_audio.delta","delta":"AAAA' });
-    expect(exceptions[0]!.context).toBe('Failed to parse WebSocket message');
-    // The bad frame came right after response.created, before the first output item.
-    const types = rec.events.slice(from).map((e) => e.type);
-    expect(types.indexOf('exception')).toBeGreaterThan(types.indexOf('turn_started'));
-    expect(types.indexOf('exception')).toBeLessThan(types.indexOf('audio'));
-    expect(rec.of('connection_status', from)).toEqual([]);
-    expectValidWire(sim, rec);
-  });
-
-  it('reports a JSON frame of an unknown type as a client-side error and keeps handling later frames', async () => {
-    const bogus = '{"type":"response.bogus_event","event_id":"event_bogus"}';
-    const sim = await startSimulator({ port: 0, pace: Infinity, faults: { malformedAfterFrames: 6, malformedFrame: bogus } });
-    cleanups.push(() => sim.close());
-    const model = newModel();
-    const rec = new Recorder(model);
-    rec.allowInvalid.add(bogus);
-    cleanups.push(() => model.close());
-    await model.connect({ apiKey: 'sk-test', url: sim.url, initialModelSettings: NO_VAD });
-    await rec.until(() => rec.raw().filter((e) => e.type === 'session.updated').length >= 2, 'session.updated ×2');
-    const from = rec.events.length;
-    await model.sendUserInput('still works');
-    const done = await rec.turn(from);
-    expect(done.response.status).toBe('completed');
-    const errors = rec.of('error', from);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.error).toMatchObject({ source: 'client', type: 'invalid_server_event', code: 'unknown_event_type', eventId: 'event_bogus' });
-    expect(rec.of('exception', from)).toEqual([]);
-    // Only the injected frame is invalid.
-    expect(rec.raw().filter((e) => serverEventErrors(e))).toEqual([JSON.parse(bogus)]);
-    expectValidWire(sim, rec);
-  });
-
-  it('delivers delayed frames in the order they were sent and the turn completes', async () => {
-    const record = join(mkdtempSync(join(tmpdir(), 'sim-through-')), 'frames.jsonl');
-    const { sim, model, rec } = await open({ faults: { delayMs: 5 }, record }, { ...NO_VAD, outputModalities: ['text'] });
-    const from = rec.events.length;
-    const t0 = Date.now();
-    await model.sendUserInput('delayed');
-    const done = await rec.turn(from);
-    const elapsed = Date.now() - t0;
-    expect(done.response.status).toBe('completed');
-    const text = rec.of('output_text_delta', from).map((e) => e.delta).join('');
-    expect(text).toMatch(/^You said: delayed\./);
-    const raw = rec.raw(from).map((e) => e.type);
-    expect(elapsed).toBeGreaterThanOrEqual(raw.length * 5 * 0.8);
-    const types = rec.events.slice(from).map((e) => e.type).filter((t) => t !== 'raw_server_event' && t !== 'item_updated');
-    expect(types[0]).toBe('turn_started');
-    expect(types.slice(-2)).toEqual(['usage', 'turn_ended']);
-    // Received in exactly the order the simulator recorded sending them.
-    model.close();
-    await sim.close();
-    const sent = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.dir === 'out').map((l) => l.data.type);
-    expect(rec.raw().map((e) => e.type)).toEqual(sent);
-    expectValidWire(sim, rec);
+    const updated = () => rec.raw().filter((e) => e.type === 'session.updated').length;
+    await rec.until(() => updated() >= 2, 'session.updated ×2');
+    // A marker round trip instead of a sleep: the server answers in order, so once its reply to
+    // the marker arrived, everything it sent before has too.
+    await model.updateSession({ instructions: 'marker' });
+    await rec.until(() => updated() >= 3, 'the reply to the marker');
+    expect(rec.raw().map((e) => e.type)).toEqual(['session.created', 'session.updated', 'session.updated', 'session.updated']);
+    const received = sim.connections[0]!.received as Obj[];
+    expect(received.map((e) => e.type)).toEqual(['session.update', 'session.update', 'session.update']);
+    expect(received[1]).toEqual({ type: 'session.update', session: { type: 'realtime', model: 'gpt-realtime', tracing: 'auto' } });
   });
 });
