@@ -160,16 +160,6 @@ export function base64ToBytes(s: string): Uint8Array {
   return decodeBase64(s);
 }
 
-/**
- * The bytes of `s` when it is whole padded base64 (`isWholeBase64`), else null: a server's audio
- * delta is either exact or refused, never decoded around a bad character. Decodes once (the parse
- * fast path may already have proved and decoded it).
- */
-export function decodeWholeBase64(s: string): Uint8Array | null {
-  if (decodedBytes !== undefined && decodedString === s) return base64ToBytes(s);
-  return isWholeBase64(s) ? base64ToBytes(s) : null;
-}
-
 function decodeBase64(s: string): Uint8Array {
   const native = (Uint8Array as unknown as NativeU8).fromBase64;
   if (typeof native === 'function') return native(s);

@@ -85,9 +85,9 @@ export function endStream(item: ItemRecord, outRate: number): void {
   item.samples = 0;
 }
 
-/** True when `data` can go as it is: no byte carried in front of it, whole samples only. */
-export function isWholeSamples(item: ItemRecord, data: Uint8Array): boolean {
-  return item.carry < 0 && data.length % ENCODING_BYTES[item.encoding] === 0;
+/** True when `byteLength` bytes can go as they are: no byte carried in front of them, whole samples only. */
+export function isWholeSamples(item: ItemRecord, byteLength: number): boolean {
+  return item.carry < 0 && byteLength % ENCODING_BYTES[item.encoding] === 0;
 }
 
 /**

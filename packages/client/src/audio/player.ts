@@ -112,7 +112,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     const item = this.itemFor(itemId, contentIndex);
     item.done = false;
     item.receivedBytes += data.length;
-    if (isWholeSamples(item, data)) this.send(item, data, transfer);
+    if (isWholeSamples(item, data.length)) this.send(item, data, transfer);
     else this.send(item, joinSamples(item, data), true);
   }
 
@@ -125,11 +125,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     if (this.closed || base64.length === 0) return;
     if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before appendBase64()');
     const length = base64DecodedLength(base64);
-    const known = this.items.get(itemId, contentIndex);
-    if ((known && known.carry >= 0) || length % ENCODING_BYTES[known?.encoding ?? this.encoding] !== 0) {
-      return this.append(itemId, contentIndex, base64ToBytes(base64), responseId, true);
-    }
     const item = this.itemFor(itemId, contentIndex);
+    if (!isWholeSamples(item, length)) return this.append(itemId, contentIndex, base64ToBytes(base64), responseId, true);
     item.done = false;
     item.receivedBytes += length;
     this.send(item, base64, false, length);

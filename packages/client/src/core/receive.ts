@@ -143,7 +143,7 @@ function audioDelta(state: CoreState, e: Obj, out: StepResult, ctx: ReceiveConte
   const problem = audioProblem(byteLength, state);
   if (problem) {
     // Never silent or wrong audio: the delta is dropped and the app told, with the frame.
-    out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem ?? 'invalid audio', param: 'delta', eventId: e.event_id ?? null, raw: e } });
+    out.emit.push({ type: 'error', error: { source: 'client', type: 'invalid_server_event', code: 'invalid_audio', message: problem, param: 'delta', eventId: e.event_id ?? null, raw: e } });
     return;
   }
   state.currentItemId = e.item_id;

@@ -125,6 +125,27 @@ describe('player worklet protocol', () => {
     expect(out.slice(400).every((s) => s === 0)).toBe(true);
   });
 
+  it('renders base64 pushes (decoded in the worklet, here by its table decoder) exactly as the same bytes', async () => {
+    // Node 20 has no Uint8Array.fromBase64, so this exercises the worklet's own decoder; Chromium
+    // takes the native one (player-feed.test.ts). Lengths cover no, one and two '=' of padding.
+    expect(typeof (Uint8Array as unknown as { fromBase64?: unknown }).fromBase64).toBe('undefined');
+    const rand = mulberry32(64);
+    const chunks = Array.from({ length: 9 }, (_, i) => rampBytes(rand, 1 + i + Math.floor(rand() * 300)));
+    expect(new Set(chunks.map((c) => c.length % 3)).size).toBe(3);
+    const expected = reference('pcm16', chunks, 48000);
+    const w = worklet(48000);
+    chunks.forEach((c, i) => {
+      if (i % 2) w.feed.push(5, 'pcm16', c, false);
+      else w.feed.push(5, 'pcm16', Buffer.from(c).toString('base64'), false, 0, c.length);
+    });
+    w.feed.done(5);
+    await Promise.resolve();
+    expect(w.messages.some((m) => (m as { bufs?: unknown[] }).bufs?.some((b) => typeof b === 'string'))).toBe(true);
+    const out = w.render(Math.ceil(expected.length / 128) + 2);
+    expect(out.slice(0, expected.length)).toEqual(expected);
+    expect(w.reports().at(-1)).toMatchObject({ id: 5, frames: expected.length, dry: true });
+  });
+
   it('transfers the bytes it is handed (the caller keeps an empty buffer) and copies the others', async () => {
     const w = worklet(48000);
     const handed = rampBytes(mulberry32(1), 480);
