@@ -305,18 +305,19 @@ export class RealtimeConnection extends ModelListeners {
     const state = this.#state;
     if (!state) return;
     const event = parsed.event as Record<string, unknown> & { type: string };
+    const delta = DELTA_EVENTS.has(event.type);
     let step: StepResult;
     try {
       const ctx = this.#receiveContext;
       ctx.now = this.#clock();
-      ctx.playback = DELTA_EVENTS.has(event.type) ? null : this.#output.reading();
+      ctx.playback = delta ? null : this.#output.reading();
       step = receiveServerEvent(state, event, ctx);
     } catch (error) {
       this.#hub.emit({ type: 'exception', exception: toError(error), context: 'Error handling WebSocket event' });
       return;
     }
     this.#apply(step);
-    if (!DELTA_EVENTS.has(event.type)) this.#wakeForHeard(); // a reading was folded in: the next word's due time moved
+    if (!delta) this.#wakeForHeard(); // a reading was folded in: the next word's due time moved
     if (event.type === 'session.created') this.#watchExpiry(event.session as { expires_at?: unknown } | undefined);
     if (this.#renewWhenQuiet) this.#renewIfQuiet();
   }

@@ -29,6 +29,19 @@ export function spelledKind(name: string): FormatKind | undefined {
  * `g711*` prefix quirk (seed-behaviour.md §2.2). Everything else, `null` included, is pcm16.
  */
 export function formatKind(format: AudioFormatLike): FormatKind {
+  // Asked on every audio delta with the same session format: the last string's answer is kept.
+  if (format === lastFormatString) return lastFormatKind;
+  const kind = kindOf(format);
+  if (typeof format === 'string') {
+    lastFormatString = format;
+    lastFormatKind = kind;
+  }
+  return kind;
+}
+let lastFormatString: string | undefined;
+let lastFormatKind: FormatKind = 'pcm16';
+
+function kindOf(format: AudioFormatLike): FormatKind {
   let name: unknown = format;
   if (format !== null && typeof format === 'object') name = (format as { type?: unknown }).type;
   if (typeof name !== 'string') return 'pcm16';

@@ -98,8 +98,18 @@ export function createLedger(): Ledger {
 
 /** Key of an (item, content index) pair. */
 export function itemKey(itemId: string, contentIndex: number): string {
-  return `${contentIndex}:${itemId}`;
+  // Every delta of an item asks for the same key: the last one is kept, so the map lookups
+  // reuse a string whose hash is already computed instead of building and hashing a new one.
+  if (itemId !== lastKeyItemId || contentIndex !== lastKeyContentIndex) {
+    lastKeyItemId = itemId;
+    lastKeyContentIndex = contentIndex;
+    lastKey = `${contentIndex}:${itemId}`;
+  }
+  return lastKey;
 }
+let lastKeyItemId: string | undefined;
+let lastKeyContentIndex: number | undefined;
+let lastKey = '';
 
 /** Adds to a bounded set, evicting the oldest entry past `limit`. */
 export function addBounded<T>(set: Set<T>, value: T, limit = RESPONSE_MEMORY): void {

@@ -108,6 +108,15 @@ export function parseServerEventObject(obj: unknown): ParseResult {
 }
 
 /**
+ * The head of an audio delta as the GA server writes it, up to the delta's opening quote. Each
+ * string holds only characters JSON.parse takes literally (no quote, backslash or control
+ * character) and each index is a plain integer of at most 15 digits, so the captures are exactly
+ * the values JSON.parse would give. Any other layout takes JSON.parse.
+ */
+const AUDIO_DELTA_HEAD =
+  /^\{"type":"response\.output_audio\.delta","event_id":"([^"\\\x00-\x1f]*)","response_id":"([^"\\\x00-\x1f]*)","item_id":"([^"\\\x00-\x1f]*)","output_index":(0|[1-9]\d{0,14}),"content_index":(0|[1-9]\d{0,14}),"delta":"$/;
+
+/**
  * `JSON.parse(frame)` for a large delta written as the GA server writes audio deltas, without
  * JSON-decoding its base64. The frame must end in `,"delta":"<base64>"}` with nothing but whole
  * base64 between the quotes (`isWholeBase64`), so the payload is its own string value and
@@ -127,9 +136,15 @@ function spliceDelta(frame: string): Raw | undefined {
   // No scan for a closing quote: a quote (or any escape) inside would not be whole base64.
   const delta = frame.slice(start, end);
   if (!isWholeBase64(delta)) return undefined;
+  const head = frame.slice(0, start);
+  const known = AUDIO_DELTA_HEAD.exec(head);
+  if (known) {
+    // The GA server's own layout: the same object JSON.parse builds, keys in the same order.
+    return { type: 'response.output_audio.delta', event_id: known[1], response_id: known[2], item_id: known[3], output_index: +known[4]!, content_index: +known[5]!, delta };
+  }
   let rest: unknown;
   try {
-    rest = JSON.parse(`${frame.slice(0, start)}"}`);
+    rest = JSON.parse(`${head}"}`);
   } catch {
     return undefined; // the whole frame fails the same way, with the real position in the message
   }

@@ -38,14 +38,55 @@ describe('the large audio delta splice', () => {
   const head = { type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0 };
   const frameOf = (delta: string, fields: Record<string, unknown> = head) => JSON.stringify({ ...fields, delta });
 
-  it('parses a 100 ms delta without JSON-decoding its base64, to the object JSON.parse gives', () => {
+  it('parses a 100 ms delta in the GA layout without JSON.parse, to the object JSON.parse gives', () => {
     const frame = frameOf(base64(4800));
     const parse = vi.spyOn(JSON, 'parse');
-    const result = expectSameAsReference(frame);
+    const got = parseServerEvent(frame);
+    expect(parse).not.toHaveBeenCalled();
+    expect(got.ok && Object.keys(got.raw)).toEqual(['type', 'event_id', 'response_id', 'item_id', 'output_index', 'content_index', 'delta']);
+    parse.mockRestore();
+    expectSameAsReference(frame);
+  });
+
+  it('parses another layout by JSON-decoding only the part before the base64', () => {
+    const frame = JSON.stringify({ ...exampleOf('response.output_audio.delta'), delta: base64(4800) });
+    const parse = vi.spyOn(JSON, 'parse');
+    const result = parseServerEvent(frame);
     expect(result.ok && result.event.type).toBe('response.output_audio.delta');
-    const decoded = parse.mock.calls.filter(([text]) => text !== frame);
-    expect(decoded.length).toBeGreaterThan(0);
-    expect(decoded.every(([text]) => String(text).length < 200)).toBe(true);
+    expect(parse.mock.calls.length).toBe(1);
+    expect(String(parse.mock.calls[0]![0]).length).toBeLessThan(200);
+    parse.mockRestore();
+    expectSameAsReference(frame);
+  });
+
+  it('agrees with JSON.parse on 4,000 seeded GA-layout heads with awkward ids and indexes', () => {
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+    const chars = ['a', 'Z', '9', '_', '-', ' ', '/', 'é', '\ud800', '\u2028', '\u007f', '"', '\\', '\n', '\u0000', '\u001f', '\t'];
+    const id = () => (rand() < 0.7 ? `item_${Math.floor(rand() * 1e9)}` : Array.from({ length: Math.floor(rand() * 6) }, () => pick(chars)).join(''));
+    // Indexes as raw JSON text, valid or not: what the head's pattern must take or leave to JSON.parse.
+    const indexes = ['0', '1', '7', '12', '999999999999999', '1000000000000000', '9007199254740993', '-1', '-0', '00', '01', '1.0', '1e2', '1E2', '0.5', '', ' 1', '"0"', 'null', 'true'];
+    const parse = vi.spyOn(JSON, 'parse');
+    let fast = 0;
+    const counts = { ok: 0, failed: 0 };
+    for (let n = 0; n < 4000; n++) {
+      const fields = { type: 'response.output_audio.delta', event_id: id(), response_id: id(), item_id: id(), output_index: '@OI', content_index: '@CI' };
+      const frame = frameOf(base64(pick([600, 4800])), fields)
+        .replace('"@OI"', n % 3 ? '0' : pick(indexes))
+        .replace('"@CI"', n % 3 === 1 ? '0' : pick(indexes))
+        // Raw text JSON.stringify would have escaped: a control character, a lone backslash.
+        .replace('"item_id":"', n % 7 ? '"item_id":"' : `"item_id":"${pick(['\u0001', '\t', '\u001f', '\\', '\\x', '\\u00'])}`);
+      parse.mockClear();
+      parseServerEvent(frame);
+      if (parse.mock.calls.length === 0) fast++;
+      try {
+        counts[expectSameAsReference(frame).ok ? 'ok' : 'failed']++;
+      } catch (error) {
+        throw new Error(`head ${n} differs from JSON.parse: ${frame.slice(0, 200)}\n${String(error)}`);
+      }
+    }
+    expect(fast).toBeGreaterThan(400);
+    expect(counts.ok).toBeGreaterThan(1000);
+    expect(counts.failed).toBeGreaterThan(200);
   });
 
   it('takes the captured field order (event_id first) and small deltas the same way', () => {
