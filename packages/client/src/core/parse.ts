@@ -116,6 +116,26 @@ export function parseServerEventObject(obj: unknown): ParseResult {
 const AUDIO_DELTA_HEAD =
   /^\{"type":"response\.output_audio\.delta","event_id":"([^"\\\x00-\x1f]*)","response_id":"([^"\\\x00-\x1f]*)","item_id":"([^"\\\x00-\x1f]*)","output_index":(0|[1-9]\d{0,14}),"content_index":(0|[1-9]\d{0,14}),"delta":"$/;
 
+/** Ids already copied out of frames, each keyed by itself (bounded: cleared when full). */
+const OWN_IDS = new Map<string, string>();
+const OWN_IDS_LIMIT = 4096;
+
+/**
+ * An id cut out of a frame is a slice that keeps the whole frame (6.6 KB for 100 ms of audio)
+ * alive for as long as the id is kept, and the ledger keeps item and response ids long after
+ * their deltas. The id is swapped for its own copy, made once per id (the event id and the
+ * delta live only as long as the event, so they stay slices).
+ */
+function ownId(slice: string): string {
+  let id = OWN_IDS.get(slice);
+  if (id === undefined) {
+    if (OWN_IDS.size >= OWN_IDS_LIMIT) OWN_IDS.clear();
+    id = slice.split('').join('');
+    OWN_IDS.set(id, id);
+  }
+  return id;
+}
+
 /**
  * `JSON.parse(frame)` for a large delta written as the GA server writes audio deltas, without
  * JSON-decoding its base64. The frame must end in `,"delta":"<base64>"}` with nothing but whole
@@ -140,7 +160,7 @@ function spliceDelta(frame: string): Raw | undefined {
   const known = AUDIO_DELTA_HEAD.exec(head);
   if (known) {
     // The GA server's own layout: the same object JSON.parse builds, keys in the same order.
-    return { type: 'response.output_audio.delta', event_id: known[1], response_id: known[2], item_id: known[3], output_index: +known[4]!, content_index: +known[5]!, delta };
+    return { type: 'response.output_audio.delta', event_id: known[1], response_id: ownId(known[2]!), item_id: ownId(known[3]!), output_index: +known[4]!, content_index: +known[5]!, delta };
   }
   let rest: unknown;
   try {

@@ -2,6 +2,8 @@
 // object checks on the captured example and on seeded frames built to fool it (escapes, quotes,
 // duplicate or escaped keys, nested deltas, truncation). JSON in, result out: no socket, no timers.
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseServerEvent, parseServerEventObject, type ParseResult } from '../../src/core/parse.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -46,6 +48,26 @@ describe('the large audio delta splice', () => {
     expect(got.ok && Object.keys(got.raw)).toEqual(['type', 'event_id', 'response_id', 'item_id', 'output_index', 'content_index', 'delta']);
     parse.mockRestore();
     expectSameAsReference(frame);
+  });
+
+  it('keeps no frame alive through the item and response ids it hands out', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const audio = base64(4800);
+    const kept: unknown[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 1,500 frames of 6.6 KB (10 MB) with ids of their own; only the ids are kept, as the ledger keeps them.
+    for (let n = 0; n < 1500; n++) {
+      const frame = frameOf(`${audio.slice(0, -8)}${String(n).padStart(8, 'A')}`, { ...head, response_id: `resp_${n}_abcdefghijklmnop`, item_id: `item_${n}_abcdefghijklmnop` });
+      const result = parseServerEvent(frame);
+      if (!result.ok) throw new Error(result.message);
+      kept.push(result.raw.response_id, result.raw.item_id);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(kept[2999]).toBe('item_1499_abcdefghijklmnop');
+    expect(grown).toBeLessThan(2_000_000);
   });
 
   it('parses another layout by JSON-decoding only the part before the base64', () => {
