@@ -173,14 +173,23 @@ describe('isWholeBase64 and base64DecodedLength', () => {
     expect(fromBase64).toHaveBeenCalled();
   });
 
-  it('gives the same answers through the pure-JS decoder when there is no Buffer', () => {
+  it('gives the same answers without Buffer, through atob (a browser) and without atob (the pattern)', () => {
     const RealBuffer = Buffer;
-    const good = ref(randomBytes(301));
+    const good = [0, 1, 2, 3, 301, 4800].map((n) => ref(randomBytes(n)));
+    const realAtob = globalThis.atob;
+    const atob = vi.fn((s: string) => realAtob(s));
     vi.stubGlobal('Buffer', undefined);
-    const answers = [isWholeBase64(good), ...NOT_WHOLE.map(isWholeBase64)];
+    vi.stubGlobal('atob', atob);
+    const withAtob = [...good.map(isWholeBase64), ...NOT_WHOLE.map(isWholeBase64)];
+    const atobCalls = atob.mock.calls.length;
+    vi.stubGlobal('atob', undefined);
+    const withPattern = [...good.map(isWholeBase64), ...NOT_WHOLE.map(isWholeBase64)];
     vi.unstubAllGlobals();
     expect(RealBuffer).toBeDefined();
-    expect(answers).toEqual([true, ...NOT_WHOLE.map(() => false)]);
+    const want = [...good.map(() => true), ...NOT_WHOLE.map(() => false)];
+    expect(withAtob).toEqual(want);
+    expect(withPattern).toEqual(want);
+    expect(atobCalls).toBeGreaterThanOrEqual(good.length);
   });
 
   it('hands the bytes it decoded to the next base64ToBytes of that string, once', () => {

@@ -37,7 +37,7 @@ run('WebAudioPlayer feed and reports in Chromium', () => {
     type R = { appended: Array<number | string>; heard: number[]; levels: number[]; decodes: number };
     const alone = await harness<R>('runModelBytes', false);
     expect(alone.appended).toEqual(['base64 6400', 'base64 6400', 'base64 6400']); // 4800 bytes each
-    expect(alone.decodes).toBe(0); // nothing decoded on the main thread: the parser's check is a regex
+    expect(alone.decodes).toBe(0); // nothing decoded to bytes on the main thread: the parser's check keeps none
     expect(alone.levels[1]).toBe(14400); // all of it played
     const shared = await harness<R>('runModelBytes', true);
     expect(shared.heard).toEqual([4800, 4800, 4800]); // the app's bytes stay whole

@@ -34,9 +34,13 @@ function expectSameAsReference(frame: string): ParseResult {
 }
 
 describe('the large audio delta splice', () => {
-  afterEach(() => void vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
   const rand = mulberry32(0xde17a);
-  const base64 = (bytes: number) => Buffer.from(Array.from({ length: bytes }, () => Math.floor(rand() * 256))).toString('base64');
+  const RealBuffer = Buffer; // the atob rounds stub Buffer away
+  const base64 = (bytes: number) => RealBuffer.from(Array.from({ length: bytes }, () => Math.floor(rand() * 256))).toString('base64');
   const head = { type: 'response.output_audio.delta', event_id: 'event_1', response_id: 'resp_1', item_id: 'item_1', output_index: 0, content_index: 0 };
   const frameOf = (delta: string, fields: Record<string, unknown> = head) => JSON.stringify({ ...fields, delta });
 
@@ -116,7 +120,9 @@ describe('the large audio delta splice', () => {
     for (const bytes of [0, 3, 600, 4800]) expectSameAsReference(JSON.stringify({ ...example, delta: base64(bytes) }));
   });
 
-  it('agrees with JSON.parse on 6,000 seeded frames that look like audio deltas but are not all valid', () => {
+  // Node proves the payload with Buffer; a browser (no Buffer) with atob.
+  it.each(['Buffer', 'atob'])('agrees with JSON.parse on 6,000 seeded frames that look like audio deltas but are not all valid (proved with %s)', (proof) => {
+    if (proof === 'atob') vi.stubGlobal('Buffer', undefined);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
     /** Inserts raw text (not JSON-escaped) into the frame, inside the delta's quotes. */
     const intoDelta = (frame: string, text: string) => {
@@ -161,6 +167,7 @@ describe('the large audio delta splice', () => {
       counts[result.ok ? 'ok' : 'failed']++;
     }
     expect(counts.ok).toBeGreaterThan(1000);
+    vi.unstubAllGlobals();
     expect(counts.failed).toBeGreaterThan(1000);
   });
 });
