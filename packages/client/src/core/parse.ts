@@ -116,23 +116,27 @@ export function parseServerEventObject(obj: unknown): ParseResult {
 const AUDIO_DELTA_HEAD =
   /^\{"type":"response\.output_audio\.delta","event_id":"([^"\\\x00-\x1f]*)","response_id":"([^"\\\x00-\x1f]*)","item_id":"([^"\\\x00-\x1f]*)","output_index":(0|[1-9]\d{0,14}),"content_index":(0|[1-9]\d{0,14}),"delta":"$/;
 
-/** Ids already copied out of frames, each keyed by itself (bounded: cleared when full). */
-const OWN_IDS = new Map<string, string>();
-const OWN_IDS_LIMIT = 4096;
+/** Ids already copied out of frames, each keyed by itself, in two generations (bounded). */
+let ownIds = new Map<string, string>();
+let olderIds = new Map<string, string>();
+const OWN_IDS_GENERATION = 1024;
 
 /**
  * An id cut out of a frame is a slice that keeps the whole frame (6.6 KB for 100 ms of audio)
  * alive for as long as the id is kept, and the ledger keeps item and response ids long after
- * their deltas. The id is swapped for its own copy, made once per id (the event id and the
- * delta live only as long as the event, so they stay slices).
+ * their deltas. The id is swapped for its own copy, made once per id: an id in use is found
+ * again in the current generation, or brought back from the older one, so at most twice 1,024
+ * ids are held (the event id and the delta live only as long as the event, so they stay slices).
  */
 function ownId(slice: string): string {
-  let id = OWN_IDS.get(slice);
-  if (id === undefined) {
-    if (OWN_IDS.size >= OWN_IDS_LIMIT) OWN_IDS.clear();
-    id = slice.split('').join('');
-    OWN_IDS.set(id, id);
+  let id = ownIds.get(slice);
+  if (id !== undefined) return id;
+  id = olderIds.get(slice) ?? slice.split('').join('');
+  if (ownIds.size >= OWN_IDS_GENERATION) {
+    olderIds = ownIds;
+    ownIds = new Map();
   }
+  ownIds.set(id, id);
   return id;
 }
 
