@@ -5,27 +5,21 @@
 // 1. Browser bundle size (esbuild, minified, gzip -9) of the WebSocket model class, ours vs peer.
 // 2. Receive-path throughput: frames per CPU-second from "text frame handed to the socket's message
 //    listener" to "typed event delivered to a listener", for 100 ms pcm audio deltas and transcript
-//    deltas, both libraries fed by the same in-memory socket through their socket factory option.
+//    deltas, both libraries fed by the same in-memory socket through their socket factory option,
+//    each in a process of its own (bench/subject.mjs), rounds alternating between them.
 // 3. Send-path throughput: sendAudio of 40 ms pcm16 chunks, frames per CPU-second, up to the text
 //    frame written into a reused buffer (as a socket would encode it).
 // 4. A plain-text summary, then bench/sessions.mjs (sessions per core, real sockets, two processes).
 //
-// Rates are per CPU-second of this process (process.cpuUsage), not wall time: other work on the
-// shared cores then slows a round less. Not a test: PASS/OVER/BELOW lines are informational.
-import { spawnSync } from 'node:child_process';
+// Rates are per CPU-second of the subject's process (process.cpuUsage), not wall time: other work
+// on the shared cores then slows a round less. Not a test: PASS/OVER/BELOW lines are informational.
+import { fork, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import * as esbuild from 'esbuild';
-import { measureSend } from './send-path.mjs';
-
-// A full GC before each timed run, so one subject's garbage is not collected on another's clock.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
 
 const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // 15 KB until the ledger (heard transcript, latency) and the network work (reconnect, backpressure,
@@ -38,12 +32,6 @@ const ROUNDS = QUICK ? 3 : 15;
 const N_AUDIO = Number(process.env.N_AUDIO ?? (QUICK ? 5_000 : 10_000));
 const N_TEXT = QUICK ? 20_000 : 50_000;
 const N_SEND = QUICK ? 10_000 : 20_000;
-/** CPU microseconds (user + system, all threads) of this process since `from`. */
-const cpuSince = (from) => {
-  const d = process.cpuUsage(from);
-  return d.user + d.system;
-};
-
 const kb = (n) => (n / 1024).toFixed(2);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const median = (xs) => {
@@ -132,45 +120,7 @@ await esbuild.build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'silent',
 });
-const { OpenAIRealtimeWebSocketModel } = await import(pathToFileURL(join(tmp, 'index.node.mjs')).href);
-// The peer, as published (its Node `_shims` import `ws`, unused here since we inject the socket).
-const { OpenAIRealtimeWebSocket } = await import('@openai/agents-realtime');
-
-const SEND_BUFFER = Buffer.allocUnsafe(1 << 20);
-
-/** The same in-memory WHATWG-like socket for both libraries. */
-class MemorySocket {
-  readyState = 0;
-  sent = [];
-  #listeners = { open: [], message: [], close: [], error: [] };
-  constructor() {
-    setTimeout(() => {
-      this.readyState = 1;
-      for (const l of [...this.#listeners.open]) l({ type: 'open' });
-    }, 0);
-  }
-  /** Encodes the frame as a socket would (flattening a concatenated string), into a reused buffer. */
-  send(data) {
-    this.sentBytes = (this.sentBytes ?? 0) + SEND_BUFFER.write(data, 0, 'utf8');
-    this.sentFrames = (this.sentFrames ?? 0) + 1;
-  }
-  close() {
-    this.readyState = 3;
-  }
-  addEventListener(type, listener) {
-    this.#listeners[type].push(listener);
-  }
-  removeEventListener(type, listener) {
-    const ls = this.#listeners[type];
-    const i = ls.indexOf(listener);
-    if (i >= 0) ls.splice(i, 1);
-  }
-  /** Hands one text frame to the message listeners (what the runtime's socket would do). */
-  deliver(data) {
-    const ls = this.#listeners.message;
-    for (let i = 0; i < ls.length; i++) ls[i]({ type: 'message', data });
-  }
-}
+const oursBundle = pathToFileURL(join(tmp, 'index.node.mjs')).href;
 
 // Realistic frames. Ids in the shape the API uses; 100 ms of 24 kHz pcm16 = 4800 bytes.
 const rid = (prefix, n = 22) => {
@@ -244,98 +194,58 @@ const textFrames = Array.from({ length: POOL }, (_, i) =>
 );
 if (Buffer.from(JSON.parse(audioFrames[0]).delta, 'base64').byteLength !== 4800) throw new Error('bad audio frame');
 
-/** A connected subject: its socket, and a counter its typed listeners bump. */
-async function connectOurs() {
-  let socket;
-  const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: () => (socket = new MemorySocket()) });
-  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
-  model.on('audio', (e) => {
-    counter.audio++;
-    counter.bytes += e.data.byteLength;
-  });
-  model.on('transcript_delta', (e) => {
-    counter.text++;
-    counter.bytes += e.delta.length;
-  });
-  const note = (what) => {
-    counter.errors++;
-    counter.first ??= what;
-  };
-  model.on('error', (e) => note(`error ${e.error?.code ?? ''}: ${e.error?.message ?? ''}`));
-  model.on('exception', (e) => note(`exception (${e.context}): ${e.exception?.message}`));
-  await model.connect({ apiKey: 'sk-bench', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
-  for (const f of handshake) socket.deliver(f);
-  return { name: 'ours', socket, counter, model, close: () => model.close() };
-}
-async function connectPeer() {
-  let socket;
-  const model = new OpenAIRealtimeWebSocket({ createWebSocket: async () => (socket = new MemorySocket()) });
-  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
-  model.on('audio', (e) => {
-    counter.audio++;
-    counter.bytes += e.data.byteLength;
-  });
-  model.on('audio_transcript_delta', (e) => {
-    counter.text++;
-    counter.bytes += e.delta.length;
-  });
-  model.on('error', () => counter.errors++);
-  await model.connect({ apiKey: 'sk-bench', model: 'gpt-realtime', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
-  for (const f of handshake) socket.deliver(f);
-  return { name: 'peer', socket, counter, model, close: () => model.close() };
-}
-/** The floor: JSON.parse of the frame plus (for audio) Buffer base64 decode, nothing else. */
-function connectLimit() {
-  const counter = { audio: 0, text: 0, bytes: 0, errors: 0 };
-  const socket = new MemorySocket();
-  socket.addEventListener('message', (m) => {
-    const e = JSON.parse(m.data);
-    if (e.type === 'response.output_audio.delta') {
-      counter.audio++;
-      counter.bytes += Buffer.from(e.delta, 'base64').byteLength;
-    } else {
-      counter.text++;
-      counter.bytes += e.delta.length;
-    }
-  });
-  return { name: 'limit', socket, counter, close() {} };
-}
+// 40 ms pcm16 microphone chunks (1920 bytes, as a microphone worklet hands them over).
+const micChunks = Array.from({ length: 64 }, () => {
+  const b = new Uint8Array(1920);
+  for (let i = 0; i < b.length; i++) b[i] = (Math.random() * 256) | 0;
+  return b;
+});
 
-function run(subject, frames, n, kind) {
-  const { socket, counter } = subject;
-  const before = counter[kind];
-  gc();
-  const t0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) socket.deliver(frames[i & (POOL - 1)]);
-  const s = cpuSince(t0) / 1e6;
-  if (counter[kind] - before !== n) throw new Error(`${subject.name}: ${counter[kind] - before} ${kind} events for ${n} frames`);
-  return n / s;
+/** One subject in a process of its own (bench/subject.mjs), given the same frames as the others. */
+async function startSubject(name) {
+  const child = fork(join(PKG, 'bench/subject.mjs'), [name, oursBundle], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let pending = null;
+  child.on('message', (m) => pending?.(m));
+  child.once('exit', (code) => pending?.({ error: `${name} subject exited (${code})` }));
+  const call = (message) =>
+    new Promise((resolve, reject) => {
+      pending = (m) => {
+        pending = null;
+        if (m.error) reject(new Error(m.error));
+        else resolve(m);
+      };
+      child.send(message);
+    });
+  await call({ handshake, audioFrames, textFrames, micChunks });
+  return { name, call, close: () => child.send({ cmd: 'exit' }) };
 }
+const subjects = [await startSubject('ours'), await startSubject('peer'), await startSubject('limit')];
 
-async function measure(kind, frames, n) {
-  const subjects = [await connectOurs(), await connectPeer(), connectLimit()];
+/** Frames per CPU-second of each subject, `ROUNDS` rounds alternating between them; paired ratios. */
+async function measure(kind, n) {
+  const command = kind === 'send' ? { cmd: 'send', n } : { cmd: 'receive', kind, n };
   // Warm-up: one full round each. Our audio path reaches its steady speed only after ~3,000
   // frames (V8 tiers it up late); a shorter warm-up measured its first round at a sixth of the rest.
-  for (const s of subjects) run(s, frames, n, kind);
+  for (const s of subjects) await s.call(command);
   const rates = Object.fromEntries(subjects.map((s) => [s.name, []]));
-  // Interleave subjects each round so background noise on shared cores hits all alike.
-  for (let r = 0; r < ROUNDS; r++) for (const s of subjects) rates[s.name].push(run(s, frames, n, kind));
-  const errors = subjects.map((s) => `${s.name}=${s.counter.errors}${s.counter.first ? ` (first: ${s.counter.first.slice(0, 160)})` : ''}`).join(' ');
-  for (const s of subjects) s.close();
-  if (process.env.BENCH_VERBOSE) for (const [k, v] of Object.entries(rates)) console.log(`    [${kind}] ${k} rounds: ${v.map(fmt).join(" ")}`);
+  // Alternate subjects each round so background noise on shared cores hits all alike.
+  for (let r = 0; r < ROUNDS; r++) for (const s of subjects) rates[s.name].push((await s.call(command)).rate);
+  if (process.env.BENCH_VERBOSE) for (const [k, v] of Object.entries(rates)) console.log(`    [${kind}] ${k} rounds: ${v.map(fmt).join(' ')}`);
   // Ratios are paired per round (same background load), then the median is taken.
   const paired = (a, b) => rates[a].map((x, i) => x / rates[b][i]);
   const spread = (xs) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}x`;
   return {
     ours: median(rates.ours), peer: median(rates.peer), limit: median(rates.limit),
     vsPeer: median(paired('ours', 'peer')), vsPeerSpread: spread(paired('ours', 'peer')),
-    vsLimit: median(paired('ours', 'limit')), ceiling: median(paired('limit', 'peer')), errors,
+    vsLimit: median(paired('ours', 'limit')), ceiling: median(paired('limit', 'peer')),
   };
 }
 
 console.log(`\n== 2. Receive-path throughput (frame handed to the socket's message listener -> typed event delivered), frames per CPU-second, median of ${ROUNDS} interleaved rounds; ratios are medians of per-round ratios ==`);
-const audio = await measure('audio', audioFrames, N_AUDIO);
-const text = await measure('text', textFrames, N_TEXT);
+const audio = await measure('audio', N_AUDIO);
+const text = await measure('text', N_TEXT);
+const errors = (await Promise.all(subjects.map(async (s) => [s.name, await s.call({ cmd: 'errors' })])))
+  .map(([name, e]) => `${name}=${e.errors}${e.first ? ` (first: ${e.first.slice(0, 160)})` : ''}`).join(' ');
 const audioRatio = audio.vsPeer;
 const textRatio = text.vsPeer;
 const pct = (r) => `${(r * 100).toFixed(0)}%`;
@@ -353,13 +263,14 @@ console.log(`    ours  ${fmt(text.ours)} frames/s  ('transcript_delta')`);
 console.log(`    peer  ${fmt(text.peer)} frames/s  ('audio_transcript_delta')`);
 console.log(`    limit ${fmt(text.limit)} frames/s  (JSON.parse only)`);
 console.log(`    ours/peer ${textRatio.toFixed(2)}x (per-round range ${text.vsPeerSpread}); ours at ${pct(text.vsLimit)} of the limit`);
-console.log(`error/exception events during runs: audio ${audio.errors}; transcript ${text.errors}`);
+console.log(`error/exception events during the receive runs: ${errors}`);
 
 // ---------------------------------------------------------------------------------------------
 // 3. Send-path throughput
 // ---------------------------------------------------------------------------------------------
 console.log(`\n== 3. Send-path throughput (sendAudio of a 40 ms pcm16 chunk -> text frame encoded by the socket), frames per CPU-second, median of ${ROUNDS} interleaved rounds ==`);
-const sendRates = await measureSend({ connectOurs, connectPeer, MemorySocket, rounds: ROUNDS, n: N_SEND, gc, median });
+const sendRates = await measure('send', N_SEND);
+for (const s of subjects) s.close();
 console.log(`    ours  ${fmt(sendRates.ours)} frames/s  (sendAudio(Uint8Array))`);
 console.log(`    peer  ${fmt(sendRates.peer)} frames/s  (sendAudio(ArrayBuffer))`);
 console.log(`    limit ${fmt(sendRates.limit)} frames/s  (Buffer base64 + JSON.stringify only)`);
