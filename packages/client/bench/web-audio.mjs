@@ -114,12 +114,13 @@ try {
     const ms = (key) => (after[key] - before[key]) * 1000;
     return { task: ms('TaskDuration'), script: ms('ScriptDuration'), cpu: ms('ThreadTime'), ...r };
   };
-  const runs = { player: [], base: [], model: [], 'model-heard': [] };
+  const runs = { player: [], base: [], model: [], 'model-heard': [], 'model-heard-speech': [] };
   for (let i = 0; i < (QUICK ? 1 : 5); i++) {
     runs.base.push(await load('none'));
     runs.player.push(await load('player'));
     runs.model.push(await load('model'));
     runs['model-heard'].push(await load('model-heard'));
+    runs['model-heard-speech'].push(await load('model-heard-speech'));
   }
   const med = (xs) => pct(xs, 0.5);
   const per = (mode, key) => (med(runs[mode].map((r) => r[key])) - med(runs.base.map((r) => r[key]))) / SECONDS;
@@ -128,6 +129,7 @@ try {
   console.log(`main-thread time: ${per('player', 'task').toFixed(2)} ms per second of playback (CPU ${per('player', 'cpu').toFixed(2)} ms, script ${per('player', 'script').toFixed(2)} ms, enqueue() ${feedPer('player').toFixed(2)} ms)`);
   console.log(`with the model driving it: ${per('model', 'task').toFixed(2)} ms per second of playback (CPU ${per('model', 'cpu').toFixed(2)} ms, script ${per('model', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model').toFixed(2)} ms)`);
   console.log(`  and the app following the heard transcript (the model wakes at each word, 10 words a second here): ${per('model-heard', 'task').toFixed(2)} ms per second of playback (CPU ${per('model-heard', 'cpu').toFixed(2)} ms, script ${per('model-heard', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model-heard').toFixed(2)} ms)`);
+  console.log(`  the same at a speaking pace (10 transcript deltas a second, a word every third, 3.3 words a second): ${per('model-heard-speech', 'task').toFixed(2)} ms per second of playback (CPU ${per('model-heard-speech', 'cpu').toFixed(2)} ms, script ${per('model-heard-speech', 'script').toFixed(2)} ms, frames delivered to the model ${feedPer('model-heard-speech').toFixed(2)} ms)`);
 } finally {
   await browser.close();
   server.close();
