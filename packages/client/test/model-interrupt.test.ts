@@ -3,14 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { ManualPlaybackTracker } from '../src/index.node.js';
 import { audioDelta, responseCreated, responseDone, speechStarted } from './helpers/frames.js';
-import { closeAfterEach, connected } from './helpers/model.js';
-
-const open = closeAfterEach();
+import { connected } from './helpers/model.js';
 
 describe('interrupt and barge-in', () => {
   it('truncates at the estimated played ms and cancels when the server does not cancel by itself', async () => {
     const t = await connected({ interruptResponse: false });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 300));
     t.setNow(120.7);
@@ -24,7 +21,6 @@ describe('interrupt and barge-in', () => {
 
   it('clamps audio_end_ms to the audio received for the item', async () => {
     const t = await connected({ interruptResponse: true });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 100 + 30));
     t.setNow(5000);
@@ -34,7 +30,6 @@ describe('interrupt and barge-in', () => {
 
   it('sends a truncate at 0 ms', async () => {
     const t = await connected({ interruptResponse: true });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     await t.model.sendEvent({ type: 'interrupt' });
@@ -43,7 +38,6 @@ describe('interrupt and barge-in', () => {
 
   it('sends nothing when playback already ended and no response runs', async () => {
     const t = await connected({ interruptResponse: false });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     t.socket.serverSend(responseDone('resp_1'));
@@ -55,7 +49,6 @@ describe('interrupt and barge-in', () => {
 
   it('sendEvent interrupt cancels only when forced if the server cancels by itself, and never twice for one response', async () => {
     const t = await connected({ interruptResponse: true });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     await t.model.interrupt({ playbackOnly: true });
     await t.model.sendEvent({ type: 'interrupt' });
@@ -68,7 +61,6 @@ describe('interrupt and barge-in', () => {
 
   it('interrupt() cancels the running response even when the server cancels on VAD by itself (defect 3)', async () => {
     const t = await connected({ interruptResponse: true });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 500));
     t.setNow(200);
@@ -84,14 +76,12 @@ describe('interrupt and barge-in', () => {
 
   it('sends no response.cancel when no response runs', async () => {
     const t = await connected({ interruptResponse: false });
-    open.push(t.model);
     await t.model.interrupt({ forceResponseCancel: true });
     expect(t.socket.sent).toEqual([]);
   });
 
   it('scopes an interrupt to a response and drops its late audio until response.done', async () => {
     const t = await connected({ interruptResponse: true });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     t.setNow(50);
@@ -110,7 +100,6 @@ describe('interrupt and barge-in', () => {
 
   it('rejects invalid interrupt combinations before any side effect', async () => {
     const t = await connected();
-    open.push(t.model);
     await expect(t.model.interrupt({ playbackOnly: true, forceResponseCancel: true })).rejects.toMatchObject({ code: 'invalid_interrupt' });
     await expect(t.model.interrupt({ cancelResponseOnly: true })).rejects.toMatchObject({ code: 'invalid_interrupt' });
     expect(t.socket.sent).toEqual([]);
@@ -118,7 +107,6 @@ describe('interrupt and barge-in', () => {
 
   it('barges in on speech_started: truncates at the played position and cancels without server auto-cancel', async () => {
     const t = await connected({ interruptResponse: false });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 1000));
     t.setNow(432.9);
@@ -135,7 +123,6 @@ describe('interrupt and barge-in', () => {
   it('uses the playback tracker instead of the wall clock when one is given', async () => {
     const tracker = new ManualPlaybackTracker();
     const t = await connected({ interruptResponse: true, tracker });
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 48 * 1000));
     tracker.onPlayBytes('item_a', 0, new Uint8Array(48 * 250));

@@ -141,7 +141,6 @@ describe('connect', () => {
 describe('receiving', () => {
   it('emits audio as Uint8Array and transcript deltas with camelCase fields', async () => {
     const t = await connected();
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(audioDelta('resp_1', 'item_a', 4800));
     t.socket.serverSend(transcriptDelta('resp_1', 'item_a', 'Hello'));
@@ -156,7 +155,6 @@ describe('receiving', () => {
 
   it('emits usage then turn_ended on response.done', async () => {
     const t = await connected();
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     t.socket.serverSend(responseDone('resp_1', { total_tokens: 30, input_tokens: 10, output_tokens: 20 }));
     const types = t.events.filter((e) => e.type !== 'raw_server_event').map((e) => e.type);
@@ -166,7 +164,6 @@ describe('receiving', () => {
 
   it('turns a function_call output item into item_updated and function_call', async () => {
     const t = await connected();
-    open.push(t.model);
     t.socket.serverSend({
       type: 'response.output_item.done', event_id: 'e1', response_id: 'resp_1', output_index: 0,
       item: { id: 'item_f', object: 'realtime.item', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' },
@@ -177,7 +174,6 @@ describe('receiving', () => {
 
   it('reports server error events with their code and keeps going', async () => {
     const t = await connected();
-    open.push(t.model);
     t.socket.serverSend(serverError({ type: 'invalid_request_error', code: 'invalid_value', message: 'Audio content of 2450ms is already shorter than 2535ms', param: null, event_id: null }));
     t.socket.serverSend(responseCreated('resp_2'));
     expect(t.of('error')[0]).toMatchObject({ error: { source: 'server', code: 'invalid_value', message: 'Audio content of 2450ms is already shorter than 2535ms' } });
@@ -188,7 +184,6 @@ describe('receiving', () => {
 describe('sending', () => {
   it('sends user text as conversation.item.create then an automatic response.create', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendEvent({ type: 'user_input', userInput: 'Hi there' });
     expect(t.socket.sent).toEqual([
       { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hi there' }] } },
@@ -198,7 +193,6 @@ describe('sending', () => {
 
   it('keeps text and image parts and drops malformed ones', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendUserInput({
       content: [
         { type: 'input_text', text: 'look' },
@@ -215,14 +209,12 @@ describe('sending', () => {
 
   it('sends audio as base64 append and commit', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendEvent({ type: 'audio', audio: new Uint8Array([1, 2, 3, 4]), commit: true });
     expect(t.socket.sent).toEqual([{ type: 'input_audio_buffer.append', audio: 'AQIDBA==' }, { type: 'input_audio_buffer.commit' }]);
   });
 
   it('sends tool output, emits the completed item, and starts a response', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendEvent({ type: 'tool_output', toolCall: { callId: 'call_1', id: 'item_f', name: 'get_weather', arguments: '{}' }, output: '{"temp":3}', startResponse: true });
     expect(t.socket.sent).toEqual([
       { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1', output: '{"temp":3}' } },
@@ -233,7 +225,6 @@ describe('sending', () => {
 
   it('holds response.create back until the running response is done, coalescing automatic ones', async () => {
     const t = await connected();
-    open.push(t.model);
     t.socket.serverSend(responseCreated('resp_1'));
     await t.model.sendUserInput('one');
     await t.model.sendUserInput('two');
@@ -244,14 +235,12 @@ describe('sending', () => {
 
   it('sequences a raw response.create with its own body and event id', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendEvent({ type: 'raw_message', message: { type: 'response.create', otherData: { event_id: 'mine', response: { instructions: 'Say hello.' } } } });
     expect(t.socket.sent).toEqual([{ type: 'response.create', event_id: 'mine', response: { instructions: 'Say hello.' } }]);
   });
 
   it('releases a refused response.create so the next one can go', async () => {
     const t = await connected();
-    open.push(t.model);
     await t.model.sendUserInput('one');
     await t.model.sendUserInput('two');
     expect(t.socket.sentOfType('response.create')).toHaveLength(1);
@@ -261,7 +250,6 @@ describe('sending', () => {
 
   it('rejects a raw message that is not a GA client event, sending nothing', async () => {
     const t = await connected();
-    open.push(t.model);
     await expect(t.model.sendEvent({ type: 'raw_message', message: { type: 'nope.event' } })).rejects.toMatchObject({ code: 'invalid_client_event' });
     await expect(t.model.sendEvent({ type: 'raw_message', message: { type: 'conversation.item.truncate', otherData: { item_id: 'x', content_index: 0 } } })).rejects.toMatchObject({ code: 'invalid_client_event' });
     await t.model.sendEvent({ type: 'raw_message', message: { type: 'input_audio_buffer.clear' } });

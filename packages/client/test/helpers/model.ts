@@ -8,11 +8,12 @@ import { memorySockets } from './memory-socket.js';
 /** Lets timers of 0 ms and pending promise callbacks run. */
 export const flush = () => new Promise((r) => setTimeout(r, 0));
 
-/** A connected model with its socket, every event it emitted, and a settable clock. */
+/** A connected model (closed after the test) with its socket, every event it emitted, and a settable clock. */
 export async function connected(options: { interruptResponse?: boolean; tracker?: ManualPlaybackTracker; settings?: Record<string, unknown> } = {}) {
   const wire = memorySockets();
   let now = 0;
   const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: wire.createWebSocket, clock: () => now });
+  opened.push(model);
   const events: RealtimeModelEvent[] = [];
   model.addListener({ onEvent: (e) => void events.push(e) });
   await model.connect({ apiKey: 'sk-test', initialModelSettings: options.settings ?? {}, playbackTracker: options.tracker });
@@ -23,11 +24,13 @@ export async function connected(options: { interruptResponse?: boolean; tracker?
   return { model, socket, events, setNow: (t: number) => void (now = t), of: (type: string) => events.filter((e) => e.type === type) };
 }
 
-/** A list of models to close after each test of the calling file (it registers the afterEach). */
+/** Models to close after each test of the importing file; `connected` adds its own. */
+const opened: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const model of opened.splice(0)) model.close();
+});
+
+/** The list of models closed after each test of the calling file, for models built by hand. */
 export function closeAfterEach(): Array<{ close(): void }> {
-  const open: Array<{ close(): void }> = [];
-  afterEach(() => {
-    for (const model of open.splice(0)) model.close();
-  });
-  return open;
+  return opened;
 }
