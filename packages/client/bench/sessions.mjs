@@ -2,6 +2,8 @@
 // streaming server in another process (bench/stream-server.mjs). Each session receives 10 audio
 // deltas/s (100 ms pcm16) and 10 transcript deltas/s and sends 25 microphone chunks/s (40 ms).
 // Run: cd packages/client && node bench/sessions.mjs [--quick]   (~4 min; --quick ~1.5 min)
+// Options: --only=A,B,C (parts), --n=200 (part A's N), --ramp=400,700 and --subject=socket (part B's
+// ramp, and whose: `socket` shows what our bare socket holds on this machine).
 // Prints CPU per session-second (process.cpuUsage of the client process), delivery lag p99, share
 // of microphone chunks on time, audio delivered, memory per session, for ours beside the peer at
 // the same N (median of interleaved rounds), then the largest N ours holds at real time, then
@@ -22,7 +24,8 @@ const ROUNDS = QUICK ? 1 : 3;
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const ONLY = arg('only')?.split(',') ?? ['A', 'B', 'C'];
 const COMPARE_N = Number(arg('n') ?? 200);
-const RAMP = QUICK ? [600, 1000, 1400] : [400, 700, 1000, 1300, 1600, 2000];
+const RAMP = arg('ramp')?.split(',').map(Number) ?? (QUICK ? [600, 1000, 1400] : [400, 700, 1000, 1300, 1600, 2000]);
+const RAMP_SUBJECT = arg('subject') ?? 'ours';
 const HOLD = { lagP99: 50, micOnTime: 0.99 };
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +59,7 @@ async function measure(server, subject, n, ours, env = {}) {
   // A client that fell behind processed less than was sent: its CPU per session-second is understated.
   const keptUp = window.lagSamples >= 0.98 * window.expectedLagSamples && window.lagP99 < 1000;
   const held = window.lagP99 < HOLD.lagP99 && window.micOnTime >= HOLD.micOnTime && final.audioBytes === final.expectAudioBytes;
-  return { subject, n, ...window, idleBytesPerSession, ...final, serverLatenessP99: stopped.latenessP99, held, keptUp, load: load() };
+  return { subject, n, ...window, idleBytesPerSession, ...final, serverLatenessP99: stopped.latenessP99, serverCores: stopped.cpuCores, held, keptUp, load: load() };
 }
 
 const kb = (b) => (b / 1024).toFixed(1);
@@ -65,7 +68,7 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
 const ms = (x) => (typeof x === 'number' ? x.toFixed(1) : 'n/a');
 function line(r) {
   const delivered = r.audioBytes === r.expectAudioBytes ? 'all audio delivered' : `AUDIO MISSING ${r.audioBytes}/${r.expectAudioBytes} B`;
-  return `${r.subject.padEnd(5)} N=${String(r.n).padEnd(5)} ${r.cpuMsPerSessionSecond.toFixed(3)}${r.keptUp ? '' : ' (FELL BEHIND: understated)'} ms CPU/session-s (${r.cpuCores.toFixed(2)} cores, ${(r.systemShare * 100).toFixed(0)}% kernel)  lag p50 ${ms(r.lagP50)} p99 ${ms(r.lagP99)} ms (${r.lagSamples}/${r.expectedLagSamples} samples)  mic on time ${pct(r.micOnTime)}  loop delay p99 ${ms(r.loopDelayP99)} ms  ${delivered}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}  [server late p99 ${ms(r.serverLatenessP99)} ms; load ${r.load}]`;
+  return `${r.subject.padEnd(5)} N=${String(r.n).padEnd(5)} ${r.cpuMsPerSessionSecond.toFixed(3)}${r.keptUp ? '' : ' (FELL BEHIND: understated)'} ms CPU/session-s (${r.cpuCores.toFixed(2)} cores, ${(r.systemShare * 100).toFixed(0)}% kernel)  lag p50 ${ms(r.lagP50)} p99 ${ms(r.lagP99)} ms (${r.lagSamples}/${r.expectedLagSamples} samples)  mic on time ${pct(r.micOnTime)}  loop delay p99 ${ms(r.loopDelayP99)} ms  ${delivered}${r.errors ? `  ERRORS ${r.errors}: ${r.firstError}` : ''}  [server late p99 ${ms(r.serverLatenessP99)} ms, ${r.serverCores.toFixed(2)} cores; load ${r.load}]`;
 }
 
 console.log(`open-realtime sessions-per-core bench — node ${process.version}${QUICK ? ' (--quick)' : ''}; ${WARM_SEC} s warm-up + ${MEASURE_SEC} s measured per run; load ${load()}`);
@@ -103,7 +106,7 @@ if (ONLY.includes('B')) {
 console.log(`\n== B. ours: largest N held at real time (ramp ${RAMP.join(', ')}) ==`);
 const ramp = [];
 for (const n of RAMP) {
-  const result = await measure(server, 'ours', n, ours);
+  const result = await measure(server, RAMP_SUBJECT, n, ours);
   ramp.push(result);
   console.log(`  ${result.held ? 'held  ' : 'BEHIND'} ${line(result)}`);
   if (!result.held) break;

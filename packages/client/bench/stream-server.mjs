@@ -26,6 +26,8 @@ let lateness = [];
 let micFrames = 0;
 let micBytes = 0;
 let nextId = 1;
+let cpuAtStart = process.cpuUsage();
+let startedAt = 0;
 const streams = new Set();
 
 /** One connection's place in its conversation: response number and delta index. */
@@ -113,11 +115,14 @@ process.on('message', (m) => {
     // Spread the connections over the 100 ms period so the load is even, as independent calls are.
     for (const s of streams) s.due = now + Math.random() * 100;
     started = true;
+    cpuAtStart = process.cpuUsage();
+    startedAt = performance.now();
     process.send({ started: streams.size });
   } else if (m.cmd === 'stop') {
     started = false;
-    const cpu = process.cpuUsage();
-    process.send({ stopped: true, sent, micFrames, micBytes, latenessP99: p(lateness, 0.99), cpuMs: (cpu.user + cpu.system) / 1000 });
+    const cpu = process.cpuUsage(cpuAtStart);
+    const seconds = (performance.now() - startedAt) / 1000;
+    process.send({ stopped: true, sent, micFrames, micBytes, latenessP99: p(lateness, 0.99), cpuCores: (cpu.user + cpu.system) / 1e6 / seconds });
   } else if (m.cmd === 'close-all') {
     for (const s of streams) s.ws.terminate();
     process.send({ closed: true });

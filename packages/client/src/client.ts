@@ -66,8 +66,14 @@ export class RealtimeConnection extends ModelListeners {
     super(hub);
     this.#hub = hub;
     hub.onChange = () => {
-      this.#output.following = hub.has('heard_transcript');
-      this.#wakeForHeard();
+      const following = hub.has('heard_transcript');
+      const started = following && !this.#output.following;
+      this.#output.following = following;
+      if (this.#state) this.#state.followHeard = following;
+      // Splits are not made while nobody follows: a new follower gets the current one right
+      // after (not inside the on() call, which may come from a listener mid-delivery).
+      if (started && this.#state) queueMicrotask(() => this.#onPlayback());
+      else this.#wakeForHeard();
     };
     this.#transport = transport;
     this.#createWebSocket = options.createWebSocket ?? transport.createWebSocket;
@@ -119,6 +125,7 @@ export class RealtimeConnection extends ModelListeners {
     this.#abort = null;
     const state = createCoreState(model, callId);
     state.history = this.#history;
+    state.followHeard = this.#output.following;
     state.tracingUpdate = buildTracingUpdate('tracing' in this.#settings ? this.#settings.tracing : undefined, model) as ClientEvent | null;
     this.model = model;
     this.#socket = socket;

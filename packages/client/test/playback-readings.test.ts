@@ -82,7 +82,7 @@ describe('playback readings from a player', () => {
      * real time; the player reports only its start and its end. Returns each heard_transcript
      * event with the fake time it came at, and the number of readings taken.
      */
-    async function play(transcript: string, ms: number, deltas: 'before' | 'while-playing') {
+    async function play(transcript: string, ms: number, deltas: 'before' | 'while-playing', listen: 'from-start' | 'late' = 'from-start') {
       const wire = memorySockets();
       let startAt = -1;
       const read = (): PlaybackState => startAt < 0 ? idle
@@ -92,7 +92,8 @@ describe('playback readings from a player', () => {
       open.push(model);
       const heard: Array<{ at: number; words: number; final: boolean }> = [];
       const t0 = Date.now();
-      model.on('heard_transcript', (e) => void heard.push({ at: Date.now() - t0, words: e.heard.split(' ').filter(Boolean).length, final: e.final }));
+      const follow = () => model.on('heard_transcript', (e) => void heard.push({ at: Date.now() - t0, words: e.heard.split(' ').filter(Boolean).length, final: e.final }));
+      if (listen === 'from-start') follow();
       await model.connect({ apiKey: 'sk-test', player: out.player });
       const socket = wire.last;
       socket.serverSend(sessionEvent('session.created', { interruptResponse: false }));
@@ -113,6 +114,10 @@ describe('playback readings from a player', () => {
       if (deltas === 'while-playing') {
         await vi.advanceTimersByTimeAsync(300);
         sendTranscript();
+      }
+      if (listen === 'late') {
+        await vi.advanceTimersByTimeAsync(ms / 2);
+        follow();
       }
       await vi.advanceTimersByTimeAsync(ms + 50 - (Date.now() - startAt));
       out.notify(); // the end was heard
@@ -146,6 +151,18 @@ describe('playback readings from a player', () => {
       expect(moving.length).toBeGreaterThanOrEqual(5); // not one jump at the end
       expect(moving).toEqual([...moving].sort((a, b) => a - b));
       expect(r.heard.at(-1)).toMatchObject({ words: 7, final: true });
+    });
+
+    it('gives a listener that comes mid-item the split of the moment, then moves word by word', async () => {
+      // Nobody followed until half the item was heard, so no split was made until then.
+      const transcript = 'Seven slow words arrive here, one by one.';
+      const r = await play(transcript, 2800, 'before', 'late');
+      const moving = r.heard.filter((e) => !e.final);
+      const half = splitHeard(transcript, 1400, 2800, 2800, 1).words;
+      expect(moving[0]).toMatchObject({ words: half });
+      expect(moving[0]!.at - r.startAt).toBeLessThanOrEqual(1400 + 1); // right away, not at the next word
+      expect(moving.map((e) => e.words)).toEqual(Array.from({ length: 8 - half + 1 }, (_, i) => half + i));
+      expect(r.heard.at(-1)).toMatchObject({ words: 8, final: true });
     });
   });
 });

@@ -34,18 +34,21 @@ const DIGIT = 4;
 const LETTERS = /[\p{L}\p{N}]/gu;
 const DIGITS = /\p{N}/gu;
 
-/** Splits a transcript into words with character spans and weights. */
-export function weighWords(transcript: string): WeightedWord[] {
-  const words: WeightedWord[] = [];
+/**
+ * Splits a transcript into words with character spans and weights, from character `from` on
+ * (a word boundary), appended to `into`: a transcript that grew is weighed from its last word on.
+ */
+export function weighWords(transcript: string, from = 0, into: WeightedWord[] = []): WeightedWord[] {
   const re = /\S+/g;
+  re.lastIndex = from;
   for (let m = re.exec(transcript); m; m = re.exec(transcript)) {
     const text = m[0];
     // Letters and digits in one pass of two regexes per word, not two per character.
     const letters = (text.match(LETTERS) ?? []).length + (DIGIT - 1) * (text.match(DIGITS) ?? []).length;
     const pause = PAUSE_AFTER[text[text.length - 1]!] ?? 0;
-    words.push({ start: m.index, end: m.index + text.length, weight: Math.max(letters, 1) + pause + GAP });
+    into.push({ start: m.index, end: m.index + text.length, weight: Math.max(letters, 1) + pause + GAP });
   }
-  return words;
+  return into;
 }
 
 /** Total weight of a transcript. */

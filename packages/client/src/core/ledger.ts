@@ -36,8 +36,8 @@ export interface LedgerItem {
   reportedHeardWords: number;
   /** Heard ms past which the next word counts as heard, as of the last split (null: none pending). */
   nextWordMs: number | null;
-  /** The transcript's weighted words, cached for the transcript length they were made from. */
-  words: { length: number; list: WeightedWord[] } | null;
+  /** The transcript's weighted words, cached with the transcript they were made from. */
+  words: { text: string; list: WeightedWord[] } | null;
 }
 
 /** What a retired item leaves behind: enough to clamp a late truncate and answer queries. */
@@ -189,9 +189,22 @@ export function retire(ledger: Ledger, item: LedgerItem): void {
   if (ledger.retired.size > RETIRED_LIMIT) ledger.retired.delete(ledger.retired.keys().next().value as string);
 }
 
-/** The item's weighted transcript words (heard.ts), made again only when the transcript changed. */
+/**
+ * The item's weighted transcript words (heard.ts), made again only when the transcript changed:
+ * a transcript that grew (deltas append) is weighed again from its last word on, which the new
+ * text may have continued, so an item's words cost time in proportion to its transcript once.
+ */
 export function wordsOf(item: LedgerItem): WeightedWord[] {
-  if (!item.words || item.words.length !== item.transcript.length) item.words = { length: item.transcript.length, list: weighWords(item.transcript) };
+  const text = item.transcript;
+  const cached = item.words;
+  if (cached?.text === text) return cached.list;
+  if (cached && text.length > cached.text.length && text.startsWith(cached.text)) {
+    const last = cached.list.pop();
+    weighWords(text, last?.start ?? 0, cached.list);
+    cached.text = text;
+    return cached.list;
+  }
+  item.words = { text, list: weighWords(text) };
   return item.words.list;
 }
 

@@ -39,6 +39,7 @@ export function settle(state: CoreState, out: StepResult, playback: PlaybackStat
 export function reportHeard(state: CoreState, out: StepResult, item: LedgerItem, release: boolean): void {
   if (item.reportedHeardWords < 0) return; // final already reported
   const final = release || !isAudible(item);
+  if (!final && !state.followHeard) return; // nobody would see a provisional split
   if (item.transcript === '') {
     // Stopped before any of its transcript arrived: the conversation holds none of it.
     if (final && state.history && item.receivedMs > 0 && (item.phase === 'interrupted' || item.phase === 'truncated')) noteHeardFinal(state.history, item.itemId, '');

@@ -36,6 +36,11 @@ export interface CoreState {
   tracingUpdate: ClientEvent | null;
   /** The conversation for replay after a reconnect (the model's; it outlives one connection), or null. */
   history: History | null;
+  /**
+   * Someone follows the heard transcript (its provisional splits are made and emitted); false
+   * when nobody listens, and then only the final split of each item is made.
+   */
+  followHeard: boolean;
 }
 
 /** What a core step returns: events to write, events to emit, commands for the audio output. */
@@ -69,6 +74,7 @@ export function createCoreState(model: string, callId: string | null = null): Co
     createCounter: 0,
     tracingUpdate: null,
     history: null,
+    followHeard: true,
   };
 }
 

@@ -3,6 +3,8 @@
 // Each of issue 9's eight defects has a regression test here or in model.test.ts (marked).
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes } from '../../src/audio/pcm.js';
+import { weighWords } from '../../src/core/heard.js';
+import { type LedgerItem, wordsOf } from '../../src/core/ledger.js';
 import { encodedMs, toEncoding } from '../../src/audio/codec.js';
 import { interrupt } from '../../src/core/interrupt.js';
 import { playbackStep } from '../../src/core/playback.js';
@@ -13,6 +15,7 @@ import type { PlaybackState } from '../../src/core/types.js';
 import { parseServerEvent } from '../../src/core/parse.js';
 import { audioDelta, responseCreated, responseDone, sessionEvent, speechStarted, transcriptDelta } from '../helpers/frames.js';
 import { recordClientEvent } from '../helpers/schema.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 /** Drives one core; every client event it returns is schema-checked like a wire test's. */
 class Core {
@@ -249,6 +252,28 @@ describe('the heard transcript', () => {
     expect(final).toHaveLength(1);
     expect(final[0]).toMatchObject({ final: true, heardMs: 2501 });
     expect(ofType(core.report('a', 4000), 'heard_transcript')).toEqual([]);
+  });
+});
+
+describe('the weighed words of a growing transcript', () => {
+  // Deltas append to the transcript; its words are weighed again from the last word on, which the
+  // new text may continue. Whatever the pieces, the words must be those of the whole text weighed anew.
+  const PIECES = ['Hel', 'lo', ' ', 'world', ',', ' 42', '7', '. ', '  ', 'né', 'e', '\n', 'x', '?', '🙂', ' tea-', 'time', '\t', '-', ''];
+  it('match the whole transcript weighed anew, after every delta of 500 seeded transcripts', () => {
+    const rand = mulberry32(0x3e1d5);
+    let checked = 0;
+    for (let t = 0; t < 500; t++) {
+      const item = { transcript: '', words: null } as unknown as LedgerItem;
+      for (let d = 0, n = 1 + Math.floor(rand() * 30); d < n; d++) {
+        if (rand() < 0.05) item.transcript = item.transcript.slice(0, Math.floor(rand() * item.transcript.length)); // replaced by a shorter one
+        else if (rand() < 0.05) item.transcript = `X${item.transcript}`; // replaced, not a prefix
+        else item.transcript += PIECES[Math.floor(rand() * PIECES.length)]!;
+        if (rand() < 0.3) continue; // several deltas between two splits
+        expect(wordsOf(item)).toEqual(weighWords(item.transcript));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3000);
   });
 });
 
