@@ -16,7 +16,10 @@ const [subject, nArg, url, oursPath] = process.argv.slice(2);
 const N = Number(nArg);
 const MIC_MS = 40;
 const ON_TIME_MS = 20; // a chunk is on time when it is handed to the library at most this late
-const epochNow = () => performance.timeOrigin + performance.now();
+// The machine's monotonic clock (CLOCK_MONOTONIC, the same in every process), in ms: the wall
+// clock behind performance.timeOrigin can be stepped while the server runs (a stepped clock once
+// added a steady 4 s to every lag a run measured), and each process reads it at its own start.
+const monoNow = () => Number(process.hrtime.bigint()) / 1e6;
 const send = (m) => process.send(m);
 const nextMessage = (key) => new Promise((resolve) => process.once('message', function on(m) {
   if (key in m) resolve(m);
@@ -37,7 +40,7 @@ const total = { audioBytes: 0, audioEvents: 0, errors: 0, firstError: '' };
 let window = { lags: [], micDue: 0, micOnTime: 0 };
 const onTranscript = (delta) => {
   const at = delta.lastIndexOf('@');
-  if (at >= 0) window.lags.push(epochNow() - Number(delta.slice(at + 1)));
+  if (at >= 0) window.lags.push(monoNow() - Number(delta.slice(at + 1)));
 };
 const onAudio = (bytes) => {
   total.audioBytes += bytes;
@@ -82,7 +85,7 @@ async function openSession(lib) {
         onAudio((n * 3) / 4 - (s.charCodeAt(end - 1) === 61 ? (s.charCodeAt(end - 2) === 61 ? 2 : 1) : 0));
       } else if (s.startsWith('{"type":"response.output_audio_transcript.delta"')) {
         const at = s.lastIndexOf('@');
-        if (at >= 0) window.lags.push(epochNow() - Number(s.slice(at + 1, s.indexOf('"', at))));
+        if (at >= 0) window.lags.push(monoNow() - Number(s.slice(at + 1, s.indexOf('"', at))));
       }
     });
     await new Promise((resolve, reject) => {
@@ -141,11 +144,11 @@ send({ connected: sessions.length, idleBytesPerSession: (memIdle.heap + memIdle.
 // Microphone: every session is due every 40 ms, phases spread evenly; a late tick sends the
 // chunks that came due since (a capture buffer would hold them), counting each as late.
 const { warmSec, measureSec, sampleSec } = await nextMessage('warmSec');
-const start = epochNow();
+const start = monoNow();
 const due = sessions.map((_, i) => start + (i / N) * MIC_MS);
 let chunk = 0;
 const micTimer = setInterval(() => {
-  const now = epochNow();
+  const now = monoNow();
   for (let i = 0; i < N; i++) {
     while (due[i] <= now) {
       window.micDue++;

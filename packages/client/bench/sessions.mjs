@@ -24,7 +24,7 @@ const ROUNDS = QUICK ? 1 : 3;
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const ONLY = arg('only')?.split(',') ?? ['A', 'B', 'C'];
 const COMPARE_N = Number(arg('n') ?? 200);
-const RAMP = arg('ramp')?.split(',').map(Number) ?? (QUICK ? [600, 1000, 1400] : [400, 700, 1000, 1300, 1600, 2000]);
+const RAMP = arg('ramp')?.split(',').map(Number) ?? (QUICK ? [600, 1000, 1400] : [400, 550, 700, 1000, 1300, 1600, 2000]);
 const RAMP_SUBJECT = arg('subject') ?? 'ours';
 const HOLD = { lagP99: 50, micOnTime: 0.99 };
 const median = (xs) => {

@@ -3,13 +3,16 @@
 // 100 ms pcm16 audio delta plus one transcript delta every 100 ms, in 5 s responses framed like the
 // GA server's (response.created ... response.done); microphone frames are counted, not parsed.
 // Control by IPC from the parent: start / stop streaming; on stop it reports what it sent.
-// Each transcript delta ends in `@<send time, epoch ms>` so the client can measure delivery lag.
+// Each transcript delta ends in `@<send time, monotonic ms>` so the client can measure delivery lag.
 import { WebSocketServer } from 'ws';
 
 const DEFLATE = process.env.BENCH_DEFLATE === '1';
 const DELTAS_PER_RESPONSE = 50;
 const PERIOD_MS = 10; // tick of the streaming loop; each connection is due every 100 ms
-const epochNow = () => performance.timeOrigin + performance.now();
+// The machine's monotonic clock (CLOCK_MONOTONIC, the same in every process), in ms: the wall
+// clock behind performance.timeOrigin can be stepped while the server runs (a stepped clock once
+// added a steady 4 s to every lag a run measured), and each process reads it at its own start.
+const monoNow = () => Number(process.hrtime.bigint()) / 1e6;
 
 // 64 distinct 100 ms chunks of 24 kHz pcm16 (a tone with noise), base64 once.
 const chunks = Array.from({ length: 64 }, (_, c) => {
@@ -41,7 +44,7 @@ function openStream(ws) {
   ws.on('close', () => streams.delete(stream));
   ws.on('error', () => streams.delete(stream));
   streams.add(stream);
-  if (started) stream.due = epochNow() + Math.random() * 100;
+  if (started) stream.due = monoNow() + Math.random() * 100;
 }
 
 const ids = (s) => ({ response_id: rid('resp', s.id * 1e6 + s.response), item_id: rid('item', s.id * 1e6 + s.response) });
@@ -64,7 +67,7 @@ function sendStep(s) {
   s.ws.send(`${head}${delta}"}`);
   sent.audioFrames++;
   sent.audioBytes += 4800;
-  const word = `${WORDS[s.step % WORDS.length]}@${epochNow().toFixed(3)}`;
+  const word = `${WORDS[s.step % WORDS.length]}@${monoNow().toFixed(3)}`;
   s.ws.send(`{"type":"response.output_audio_transcript.delta","event_id":"${rid('event', s.event++)}","response_id":"${response_id}","item_id":"${item_id}","output_index":0,"content_index":0,"delta":"${word}"}`);
   sent.textFrames++;
   if (++s.step === DELTAS_PER_RESPONSE) {
@@ -81,7 +84,7 @@ function sendStep(s) {
 
 function tick() {
   if (!started) return;
-  const now = epochNow();
+  const now = monoNow();
   for (const s of streams) {
     if (s.ws.readyState !== 1) continue;
     while (s.due <= now) {
@@ -111,7 +114,7 @@ process.on('message', (m) => {
     sent = { audioFrames: 0, audioBytes: 0, textFrames: 0, controlFrames: 0 };
     lateness = [];
     micFrames = micBytes = 0;
-    const now = epochNow();
+    const now = monoNow();
     // Spread the connections over the 100 ms period so the load is even, as independent calls are.
     for (const s of streams) s.due = now + Math.random() * 100;
     started = true;
