@@ -103,13 +103,20 @@ console.log(`  socket alone (our Node socket, no JSON, no base64, prebuilt frame
 
 }
 if (ONLY.includes('B')) {
-console.log(`\n== B. ours: largest N held at real time (ramp ${RAMP.join(', ')}) ==`);
-const ramp = [];
+console.log(`\n== B. ${RAMP_SUBJECT}: largest N held at real time (ramp ${RAMP.join(', ')}; each N in up to 3 windows, held when 2 hold) ==`);
+// One window says little on shared cores: the same code at the same N read lag p99 34 ms in one
+// window and 134 ms in the next. An N counts as held when two of three windows hold.
 for (const n of RAMP) {
-  const result = await measure(server, RAMP_SUBJECT, n, ours);
-  ramp.push(result);
-  console.log(`  ${result.held ? 'held  ' : 'BEHIND'} ${line(result)}`);
-  if (!result.held) break;
+  let held = 0;
+  let behind = 0;
+  while (held < 2 && behind < 2) {
+    const result = await measure(server, RAMP_SUBJECT, n, ours);
+    if (result.held) held++;
+    else behind++;
+    console.log(`  ${result.held ? 'held  ' : 'BEHIND'} ${line(result)}`);
+  }
+  console.log(`  N=${n}: ${held >= 2 ? 'held' : 'behind'} in ${held} of ${held + behind} windows`);
+  if (held < 2) break;
   largest = n;
 }
 console.log(`  largest N held: ${largest || `< ${RAMP[0]}`} (goal >= 1000: ${largest >= 1000 ? 'MET' : 'NOT MET'})`);
