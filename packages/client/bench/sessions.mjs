@@ -115,7 +115,7 @@ for (const n of RAMP) {
     else behind++;
     console.log(`  ${result.held ? 'held  ' : 'BEHIND'} ${line(result)}`);
   }
-  console.log(`  N=${n}: ${held >= 2 ? 'held' : 'behind'} in ${held} of ${held + behind} windows`);
+  console.log(`  N=${n}: ${held >= 2 ? `held in ${held}` : `behind in ${behind}`} of ${held + behind} windows`);
   if (held < 2) break;
   largest = n;
 }
