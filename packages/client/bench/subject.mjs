@@ -64,20 +64,24 @@ const note = (what) => {
   counter.first ??= what;
 };
 
+/** The two libraries' audio and transcript events carry the same fields under different names. */
+const countAudio = (e) => {
+  counter.audio++;
+  counter.bytes += e.data.byteLength;
+};
+const countText = (e) => {
+  counter.text++;
+  counter.bytes += e.delta.length;
+};
+
 /** A connected subject: its socket, and how it sends a microphone chunk. */
 async function connect(handshake) {
   if (name === 'ours') {
     const { OpenAIRealtimeWebSocketModel } = await import(oursPath);
     let socket;
     const model = new OpenAIRealtimeWebSocketModel({ createWebSocket: () => (socket = new MemorySocket()) });
-    model.on('audio', (e) => {
-      counter.audio++;
-      counter.bytes += e.data.byteLength;
-    });
-    model.on('transcript_delta', (e) => {
-      counter.text++;
-      counter.bytes += e.delta.length;
-    });
+    model.on('audio', countAudio);
+    model.on('transcript_delta', countText);
     model.on('error', (e) => note(`error ${e.error?.code ?? ''}: ${e.error?.message ?? ''}`));
     model.on('exception', (e) => note(`exception (${e.context}): ${e.exception?.message}`));
     await model.connect({ apiKey: 'sk-bench', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
@@ -89,14 +93,8 @@ async function connect(handshake) {
     const { OpenAIRealtimeWebSocket } = await import('@openai/agents-realtime');
     let socket;
     const model = new OpenAIRealtimeWebSocket({ createWebSocket: async () => (socket = new MemorySocket()) });
-    model.on('audio', (e) => {
-      counter.audio++;
-      counter.bytes += e.data.byteLength;
-    });
-    model.on('audio_transcript_delta', (e) => {
-      counter.text++;
-      counter.bytes += e.delta.length;
-    });
+    model.on('audio', countAudio);
+    model.on('audio_transcript_delta', countText); // the peer's name for our transcript_delta
     model.on('error', (e) => note(`error: ${String(e.error?.message ?? e.error ?? e).slice(0, 160)}`));
     await model.connect({ apiKey: 'sk-bench', model: 'gpt-realtime', url: 'wss://api.openai.com/v1/realtime?model=gpt-realtime' });
     for (const f of handshake) socket.deliver(f);
