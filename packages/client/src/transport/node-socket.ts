@@ -2,7 +2,8 @@
 // ws's EventTarget contract (readyState 0..3; open once; error before close; close once, 1006 on
 // abnormal loss, 1005 for a close frame without a code) plus what keepalive and the send queue use
 // (ping, pong listeners, terminate, bufferedAmount). Each frame is one buffer and one write; frames
-// are parsed in place from socket chunks (ws-frames.ts). Never offers permessage-deflate.
+// are parsed in place from socket chunks (ws-frames.ts), which plain TCP reads into one buffer
+// shared by every socket (node:net `onread`). Never offers permessage-deflate.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { FrameParser, OPCODE, closePayload, encodeFrame, isValidCloseCode } from './ws-frames.js';
@@ -15,6 +16,12 @@ const CLOSED = 3;
 /** After close(), the server gets this long to answer before the TCP connection is destroyed (ws's default). */
 const CLOSE_TIMEOUT_MS = 30_000;
 const EMPTY = Buffer.alloc(0);
+/**
+ * Plain-TCP sockets read into this one buffer (node:net's `onread`), not into a new buffer per read
+ * pushed through a stream: each read's callback runs to its end before the next read, and the
+ * parser copies out whatever it keeps. TLS sockets read through the stream as before.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Options of a NodeWebSocket. */
 export interface NodeWebSocketOptions {
@@ -93,9 +100,9 @@ export class NodeWebSocket {
     const servername = options.tls?.servername ?? (isIP(target.host) ? undefined : target.host);
     this.#socket = target.secure
       ? tlsConnect({ ...options.tls, host: target.host, port: target.port, servername })
-      : netConnect({ host: target.host, port: target.port });
+      : netConnect({ host: target.host, port: target.port, onread: { buffer: READ_BUFFER, callback: this.#onRead } });
     this.#socket.setNoDelay(true);
-    this.#socket.on('data', this.#onHandshakeData);
+    if (target.secure) this.#socket.on('data', this.#onData);
     this.#socket.on('error', this.#onSocketError);
     this.#socket.on('end', this.#onSocketEnd);
     this.#socket.on('close', this.#onSocketClose);
@@ -177,7 +184,20 @@ export class NodeWebSocket {
     return this;
   }
 
-  readonly #onHandshakeData = (chunk: Buffer): void => {
+  /** A plain socket's read: `length` bytes at the start of the shared READ_BUFFER, lent for this call. */
+  readonly #onRead = (length: number): true => {
+    if (this.#state === CONNECTING) this.#onHandshakeData(Buffer.from(READ_BUFFER.subarray(0, length)));
+    else this.#parser.push(READ_BUFFER.subarray(0, length), true);
+    return true; // keep reading
+  };
+
+  /** A TLS socket's read: a buffer of its own. */
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#state === CONNECTING) this.#onHandshakeData(chunk);
+    else this.#parser.push(chunk);
+  };
+
+  #onHandshakeData(chunk: Buffer): void {
     this.#head.push(chunk);
     this.#headBytes += chunk.length;
     const all = this.#head.length === 1 ? chunk : Buffer.concat(this.#head, this.#headBytes);
@@ -192,14 +212,10 @@ export class NodeWebSocket {
     if ('error' in checked) return this.#abort(checked.error);
     this.#protocol = checked.protocol;
     this.#state = OPEN;
-    this.#socket.off('data', this.#onHandshakeData);
-    this.#socket.on('data', this.#onData);
     dispatch(this.#listeners.open, { type: 'open' });
     // Frames that came in the same chunk as the 101 response (session.created often does).
     if (end + 4 < all.length && !this.#socket.destroyed) this.#parser.push(all.subarray(end + 4));
-  };
-
-  readonly #onData = (chunk: Buffer): void => this.#parser.push(chunk);
+  }
 
   readonly #onSocketError = (error: Error): void => {
     // Before open, the failure is the caller's to hear; after, ws too reports only close 1006.

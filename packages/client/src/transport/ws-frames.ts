@@ -130,33 +130,47 @@ export class FrameParser {
   #fragmentOpcode = 0;
   #fragmentBytes = 0;
   #stopped = false;
+  /** The chunk being parsed is only lent for the call (a reused read buffer): keep or hand out copies. */
+  #borrowed = false;
 
   constructor(handlers: FrameHandlers, maxPayload: number) {
     this.#on = handlers;
     this.#maxPayload = maxPayload;
   }
 
-  /** Parses every complete frame of `chunk` (after any held tail); holds the rest. */
-  push(chunk: Buffer): void {
+  /**
+   * Parses every complete frame of `chunk` (after any held tail); holds the rest. A `borrowed`
+   * chunk is the caller's reused buffer, valid only during this call: whatever the parser keeps
+   * (a frame's tail, fragments) or hands out as bytes (binary messages, ping and pong payloads) is
+   * copied out of it first. Text is decoded to a string, which is a copy anyway.
+   */
+  push(chunk: Buffer, borrowed = false): void {
     if (this.#stopped) return;
     if (this.#held !== null) {
-      this.#held.push(chunk);
+      this.#held.push(borrowed ? Buffer.from(chunk) : chunk);
       this.#heldBytes += chunk.length;
       if (this.#heldBytes < this.#need) return;
       chunk = Buffer.concat(this.#held, this.#heldBytes);
       this.#held = null;
+      borrowed = false; // the joined frame is a buffer of its own
     }
+    this.#borrowed = borrowed;
     let at = 0;
     while (at < chunk.length && !this.#stopped) {
       const used = this.#frame(chunk, at);
       if (used === 0) {
         if (this.#stopped) return;
-        this.#held = [chunk.subarray(at)];
+        this.#held = [this.#own(chunk.subarray(at))];
         this.#heldBytes = chunk.length - at;
         return;
       }
       at += used;
     }
+  }
+
+  /** `bytes` itself when the chunk is the parser's to keep, else a copy. */
+  #own(bytes: Buffer): Buffer {
+    return this.#borrowed ? Buffer.from(bytes) : bytes;
   }
 
   /** Stops for good: later chunks are ignored (the connection is closing). */
@@ -202,9 +216,9 @@ export class FrameParser {
     if (available < header + length) return this.#incomplete(header + length);
     const start = at + header;
     const end = start + length;
-    if (opcode >= 8) this.#control(opcode, buf.subarray(start, end));
+    if (opcode >= 8) this.#control(opcode, this.#own(buf.subarray(start, end)));
     else if (fin && opcode !== OPCODE.continuation) this.#deliver(opcode, buf, start, end);
-    else this.#fragment(opcode, fin, buf.subarray(start, end));
+    else this.#fragment(opcode, fin, this.#own(buf.subarray(start, end)));
     return header + length;
   }
 
@@ -220,7 +234,7 @@ export class FrameParser {
   }
 
   #deliver(opcode: number, buf: Buffer, start: number, end: number): void {
-    if (opcode === OPCODE.binary) return this.#on.message(buf.subarray(start, end));
+    if (opcode === OPCODE.binary) return this.#on.message(this.#own(buf.subarray(start, end)));
     if (!isUtf8(buf.subarray(start, end))) return void this.#fail(1007, 'invalid UTF-8 in a text message');
     this.#on.message(buf.toString('utf8', start, end));
   }

@@ -54,6 +54,62 @@ describe('frame parser', () => {
     expect(seen).toEqual(messages.map((message) => ({ message })));
   });
 
+  // The Node socket reads every plain connection into one reused buffer (node:net `onread`) and
+  // pushes it as borrowed: what the parser keeps or hands out must not be a view of that buffer.
+  it.each([11, 12, 13, 14, 15])('copies out of borrowed chunks whatever it keeps or hands out: the reused buffer is scribbled over after every push (seed %i)', (seed) => {
+    const random = mulberry32(seed);
+    const wire: Buffer[] = [];
+    const expected: unknown[] = [];
+    for (let m = 0; m < 40; m++) {
+      const message = randomMessage(random);
+      const opcode = typeof message === 'string' ? OPCODE.text : OPCODE.binary;
+      const bytes = Buffer.from(message);
+      const pieces = random() < 0.4 ? 1 + Math.floor(random() * 4) : 1;
+      for (let p = 0; p < pieces; p++) {
+        const piece = bytes.subarray(Math.floor((p * bytes.length) / pieces), Math.floor(((p + 1) * bytes.length) / pieces));
+        wire.push(serverFrame(p === 0 ? opcode : OPCODE.continuation, piece, { fin: p === pieces - 1 }));
+        if (p === pieces - 1) expected.push({ message });
+        if (random() < 0.3) {
+          const control = random() < 0.5 ? 'ping' : 'pong';
+          const payload = `${control}-${m}-${p}`;
+          wire.push(serverFrame(control === 'ping' ? OPCODE.ping : OPCODE.pong, payload));
+          expected.push({ [control]: Buffer.from(payload) });
+        }
+      }
+    }
+    const bytes = Buffer.concat(wire);
+    const kept: unknown[] = [];
+    const p = new FrameParser({
+      message: (data) => void kept.push({ message: data }), // kept as handed out: no copy here
+      close: () => void kept.push('close'),
+      ping: (payload) => void kept.push({ ping: payload }),
+      pong: (payload) => void kept.push({ pong: payload }),
+      fail: (code, message) => void kept.push({ fail: [code, message] }),
+    }, 100 * 1024 * 1024);
+    // Reads end at random places, and often where a frame ends (then a fragment or a control
+    // frame lies whole in a read and is kept or handed out from it).
+    const ends = new Set<number>();
+    let end = 0;
+    for (const frame of wire) {
+      end += frame.length;
+      if (random() < 0.5) ends.add(end);
+    }
+    for (let at = 0; at < bytes.length; at += 1 + Math.floor(random() * 20_000)) ends.add(at);
+    ends.add(bytes.length);
+    const lent = Buffer.alloc(bytes.length);
+    let at = 0;
+    for (const cut of [...ends].sort((a, b) => a - b)) {
+      if (cut <= at) continue;
+      const n = bytes.copy(lent, 0, at, cut);
+      p.push(lent.subarray(0, n), true);
+      lent.fill(0xee); // the next read overwrites it
+      at = cut;
+    }
+    // Pings and pongs arrive in wire order, each message once its last fragment is in.
+    const order = (xs: unknown[]) => xs.map((x) => JSON.stringify(x));
+    expect(order(kept)).toEqual(order(expected));
+  });
+
   it('reassembles a fragmented message whose fragments cut a UTF-8 character, with pings and pongs between them', () => {
     const text = `${'x'.repeat(200)}€${'y'.repeat(70_000)}😀end`;
     const bytes = Buffer.from(text);
