@@ -13,7 +13,7 @@ import type { DisconnectInfo, SendQueueStats } from './core/model-events.js';
 import { parseServerEvent } from './core/parse.js';
 import { msUntilHeardMoves, noteSilenced, playbackStep } from './core/playback.js';
 import { DELTA_EVENTS, type ReceiveContext, receiveServerEvent } from './core/receive.js';
-import { type RealtimeSendEvent, planSend, serializeClientEvent } from './core/send.js';
+import { type RealtimeSendEvent, asciiFrameParts, planSend, serializeClientEvent } from './core/send.js';
 import { DEFAULT_MODEL, type RealtimeModelSettings, buildSessionUpdate, buildTracingUpdate } from './core/session-config.js';
 import { type ClientEvent, type CoreState, type StepResult, createCoreState } from './core/state.js';
 import type { AudioFormatLike, AudioPlayer, CreateWebSocket, PlaybackState, WebSocketLike } from './core/types.js';
@@ -388,7 +388,8 @@ export class RealtimeConnection extends ModelListeners {
     try {
       if (!socket || socket.readyState !== OPEN || !this.#queue) throw new RealtimeProtocolError('send_failed', `Socket is not open; ${event.type} was not sent`);
       const audioMs = event.type === 'input_audio_buffer.append' ? audioLengthMs(this.#state?.audioFormat ?? null, ((event.audio as string).length * 3) / 4) : 0;
-      this.#queue.send(serializeClientEvent(event), audioMs);
+      const parts = asciiFrameParts(event);
+      this.#queue.send(parts === undefined ? serializeClientEvent(event) : parts[0] + parts[1] + parts[2], audioMs, parts);
     } catch (error) {
       this.#hub.emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
     }

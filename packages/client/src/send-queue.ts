@@ -5,7 +5,7 @@
 // Text and control frames are never dropped. Below the low-water mark the queue drains in order.
 // Browsers have no drain event, so while backpressured the queue polls `bufferedAmount`.
 import type { SendQueueStats } from './core/model-events.js';
-import type { WebSocketLike } from './core/types.js';
+import { SEND_ASCII_PARTS, type WebSocketLike } from './core/types.js';
 
 /** Limits of the send queue (README "Send backpressure"). */
 export interface SendQueueOptions {
@@ -50,10 +50,15 @@ export class SendQueue {
     this.#onChange = onChange;
   }
 
-  /** Sends now, or queues behind what waits; `audioMs` > 0 marks a droppable audio append. */
-  send(frame: string, audioMs = 0): void {
+  /**
+   * Sends now, or queues behind what waits; `audioMs` > 0 marks a droppable audio append.
+   * `parts` (ASCII pieces whose concatenation is `frame`) go to a socket that takes pieces.
+   */
+  send(frame: string, audioMs = 0, parts?: readonly string[]): void {
     if (!this.#backpressured && this.#buffered() < this.#high) {
-      this.#socket.send(frame);
+      const sendParts = this.#socket[SEND_ASCII_PARTS];
+      if (parts !== undefined && sendParts !== undefined) sendParts.call(this.#socket, parts);
+      else this.#socket.send(frame);
       return;
     }
     this.#entries.push({ frame, audioMs });

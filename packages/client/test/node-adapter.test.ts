@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIRealtimeWebSocketModel, type RealtimeModelEvent, wsWebSocket } from '../src/index.node.js';
 import { answerLikeServer } from './helpers/scripted-server.js';
+import { mulberry32 } from './helpers/prng.js';
 import { startWsServer, waitFor } from './helpers/ws-server.js';
 
 let cleanup: Array<() => unknown> = [];
@@ -39,6 +40,20 @@ describe('Node adapter', () => {
     await waitFor(() => server.connections[0]?.received.length === 1);
     expect(server.connections[0]!.headers['sec-websocket-extensions']).toBeUndefined();
     expect(server.connections[0]!.socket.extensions).toBe('');
+  });
+
+  it('sends each microphone chunk as exactly its append JSON on the wire (seeded sizes and bytes, through the socket that writes pieces)', async () => {
+    const server = await startWsServer();
+    cleanup.push(server.close);
+    const model = new OpenAIRealtimeWebSocketModel();
+    cleanup.push(() => model.close());
+    await model.connect({ apiKey: 'sk-node', url: server.url });
+    const random = mulberry32(31);
+    const chunks = [0, 1, 2, 3, 1920, 48_000, 70_000, ...Array.from({ length: 60 }, () => Math.floor(random() * 6000))].map((n) => Uint8Array.from({ length: n }, () => Math.floor(random() * 256)));
+    for (const chunk of chunks) await model.sendAudio(chunk);
+    await waitFor(() => (server.connections[0]?.texts.length ?? 0) === 1 + chunks.length);
+    const appends = server.connections[0]!.texts.slice(1);
+    expect(appends).toEqual(chunks.map((c) => JSON.stringify({ type: 'input_audio_buffer.append', audio: Buffer.from(c).toString('base64') })));
   });
 
   it('sends exactly the caller headers (Azure api-key) and no Authorization', async () => {

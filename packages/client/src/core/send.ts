@@ -110,12 +110,25 @@ const ENCODED = Symbol('encoded');
  * which would scan and copy the whole base64 payload; the frame is the same text.
  */
 export function serializeClientEvent(event: ClientEvent): string {
+  const parts = asciiFrameParts(event);
+  return parts === undefined ? JSON.stringify(event) : parts[0] + parts[1] + parts[2];
+}
+
+const APPEND_HEAD = '{"type":"input_audio_buffer.append","audio":"';
+const APPEND_TAIL = '"}';
+
+/**
+ * A microphone append's frame as three ASCII pieces (JSON punctuation, the base64, a closing
+ * quote and brace), whose concatenation is `serializeClientEvent`'s frame; undefined for any
+ * other event. A socket that takes pieces writes them straight into the frame.
+ */
+export function asciiFrameParts(event: ClientEvent): readonly [string, string, string] | undefined {
   const audio = event.audio;
   const encoded = (event as { [ENCODED]?: string })[ENCODED];
   if (encoded !== undefined && encoded === audio && event.type === 'input_audio_buffer.append' && Object.keys(event).length === 2) {
-    return `{"type":"input_audio_buffer.append","audio":"${audio}"}`;
+    return [APPEND_HEAD, encoded, APPEND_TAIL];
   }
-  return JSON.stringify(event);
+  return undefined;
 }
 
 /** Turns one `sendEvent` input into the client events to write (and model events to emit). */

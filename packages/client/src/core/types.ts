@@ -108,9 +108,17 @@ type SocketListener<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
  * Each event type has its own overload (add and remove alike) so that a socket's generic
  * `addEventListener<K>` is matched per type rather than against a union of events.
  */
+/** The key of `WebSocketLike`'s optional parts-sending method (shared by the core and the Node socket). */
+export const SEND_ASCII_PARTS: unique symbol = Symbol.for('open-realtime.sendAsciiParts');
+
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
+  /**
+   * Optional: sends one text frame whose payload is `parts` joined, each part ASCII. Our Node
+   * socket has it, so a microphone append goes out without a joined string to build and copy.
+   */
+  [SEND_ASCII_PARTS]?(parts: readonly string[]): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open', listener: (event: unknown) => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;

@@ -6,7 +6,8 @@
 // shared by every socket (node:net `onread`). Never offers permessage-deflate.
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { FrameParser, OPCODE, closePayload, encodeFrame, isValidCloseCode } from './ws-frames.js';
+import { SEND_ASCII_PARTS } from '../core/types.js';
+import { FrameParser, OPCODE, closePayload, encodeAsciiTextFrame, encodeFrame, isValidCloseCode } from './ws-frames.js';
 import { MAX_RESPONSE_HEAD, checkResponse, handshakeKey, handshakeRequest, parseTarget } from './ws-handshake.js';
 
 const CONNECTING = 0;
@@ -129,6 +130,13 @@ export class NodeWebSocket {
     if (this.#state === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
     if (this.#state !== OPEN) return; // like ws: a frame after close is not sent
     this.#socket.write(encodeFrame(typeof data === 'string' ? OPCODE.text : OPCODE.binary, data));
+  }
+
+  /** Sends one text message, `parts` joined (each part ASCII: one byte per character), written straight into the frame. */
+  [SEND_ASCII_PARTS](parts: readonly string[]): void {
+    if (this.#state === CONNECTING) throw new Error('WebSocket is not open: readyState 0 (CONNECTING)');
+    if (this.#state !== OPEN) return;
+    this.#socket.write(encodeAsciiTextFrame(parts));
   }
 
   /** Sends a ping (payload at most 125 bytes); the answer arrives as a 'pong'. */

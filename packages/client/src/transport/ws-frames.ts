@@ -68,6 +68,31 @@ export function encodeFrame(opcode: number, payload: string | Uint8Array): Buffe
     source = Buffer.from(payload, 'utf8');
     length = source.byteLength;
   }
+  const frame = frameWithHeader(opcode, length);
+  maskInto(source, frame, frame.length - length, length);
+  return frame;
+}
+
+/**
+ * One masked text frame whose payload is the concatenation of `parts`, each of them ASCII (one
+ * byte per character: the caller's guarantee, e.g. JSON punctuation and base64). The parts are
+ * written straight into the frame and masked there: no joined string is built, so V8 never
+ * flattens one (writing a concatenated string copies it whole first).
+ */
+export function encodeAsciiTextFrame(parts: readonly string[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const frame = frameWithHeader(OPCODE.text, length);
+  const header = frame.length - length;
+  let at = header;
+  for (const part of parts) at += frame.write(part, at, 'latin1');
+  const payload = frame.subarray(header);
+  maskInto(payload, frame, header, length); // in place: each byte is read before it is written
+  return frame;
+}
+
+/** A frame buffer for `length` payload bytes, its header (FIN, opcode, length, a fresh mask key in KEY) written. */
+function frameWithHeader(opcode: number, length: number): Buffer {
   const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = 0x80 | opcode;
@@ -87,7 +112,6 @@ export function encodeFrame(opcode: number, payload: string | Uint8Array): Buffe
   MASK_POOL.copy(KEY, 0, maskAt, maskAt + 4);
   maskAt += 4;
   KEY.copy(frame, header - 4);
-  maskInto(source, frame, header, length);
   return frame;
 }
 

@@ -11,6 +11,8 @@ export interface SeenConnection {
   protocols: string[];
   socket: WebSocket;
   received: Array<Record<string, any>>;
+  /** Each client message's text exactly as it arrived. */
+  texts: string[];
 }
 
 /** Starts the server; `onEvent` answers each client event; `options.perMessageDeflate` accepts compression. */
@@ -29,10 +31,12 @@ export async function startWsServer(onEvent?: (event: Record<string, any>, conn:
       protocols: String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean),
       socket,
       received: [],
+      texts: [],
     };
     connections.push(conn);
     socket.on('message', (data) => {
       const text = data.toString();
+      conn.texts.push(text);
       recordClientEvent(text);
       const event = JSON.parse(text);
       conn.received.push(event);

@@ -2,7 +2,7 @@
 // chunk boundaries come out exactly as they went in; fragments are joined with control frames
 // between them; each protocol violation stops parsing with its close code; client frames are masked.
 import { describe, expect, it } from 'vitest';
-import { FrameParser, OPCODE, closePayload, encodeFrame } from '../../src/transport/ws-frames.js';
+import { FrameParser, OPCODE, closePayload, encodeAsciiTextFrame, encodeFrame } from '../../src/transport/ws-frames.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { closeBody, decodeClientFrames, serverFrame } from '../helpers/raw-ws.js';
 
@@ -188,6 +188,25 @@ describe('frame encoder', () => {
     expect(decoded!.payload.toString()).toBe(text);
     expect(frame.length).toBe(n + (n < 126 ? 6 : n < 65536 ? 8 : 14));
     if (n >= 8) expect(frame.subarray(frame.length - n).equals(Buffer.from(text))).toBe(false); // the bytes on the wire are masked
+  });
+
+  it('encodes a text frame given as ASCII pieces exactly as the joined string, at every length form (seeded)', () => {
+    const random = mulberry32(21);
+    const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
+    const piece = (n: number) => Array.from({ length: n }, () => BASE64[Math.floor(random() * BASE64.length)]).join('');
+    const totals = [0, 1, 47, 48, 125, 126, 127, 65535, 65536, 70_000, ...Array.from({ length: 40 }, () => Math.floor(random() * 9000))];
+    for (const total of totals) {
+      const a = Math.floor(random() * (total + 1));
+      const b = Math.floor(random() * (total - a + 1));
+      const parts = [piece(a), piece(b), piece(total - a - b)];
+      const frame = encodeAsciiTextFrame(parts);
+      const [decoded, ...rest] = decodeClientFrames(frame);
+      expect(rest).toEqual([]);
+      expect(decoded).toMatchObject({ fin: true, opcode: OPCODE.text, masked: true });
+      expect(decoded!.payload.toString('latin1')).toBe(parts.join(''));
+      expect(frame.length).toBe(total + (total < 126 ? 6 : total < 65536 ? 8 : 14));
+      if (total >= 8) expect(frame.subarray(frame.length - total).toString('latin1')).not.toBe(parts.join('')); // masked on the wire
+    }
   });
 
   it('masks binary payloads given as plain Uint8Arrays or Buffers, short and long', () => {
