@@ -102,15 +102,15 @@ export interface PlaybackTracker {
  */
 type SocketListener<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
 
+/** The key of `WebSocketLike`'s optional parts-sending method (shared by the core and the Node socket). */
+export const SEND_ASCII_PARTS: unique symbol = Symbol.for('open-realtime.sendAsciiParts');
+
 /**
  * The WHATWG WebSocket subset that both the browser's WebSocket and `ws` implement: either one,
  * returned from a `createWebSocket` option, type-checks as this under `strict` with no cast.
  * Each event type has its own overload (add and remove alike) so that a socket's generic
  * `addEventListener<K>` is matched per type rather than against a union of events.
  */
-/** The key of `WebSocketLike`'s optional parts-sending method (shared by the core and the Node socket). */
-export const SEND_ASCII_PARTS: unique symbol = Symbol.for('open-realtime.sendAsciiParts');
-
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
