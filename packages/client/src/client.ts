@@ -389,7 +389,7 @@ export class RealtimeConnection extends ModelListeners {
       if (!socket || socket.readyState !== OPEN || !this.#queue) throw new RealtimeProtocolError('send_failed', `Socket is not open; ${event.type} was not sent`);
       const audioMs = event.type === 'input_audio_buffer.append' ? audioLengthMs(this.#state?.audioFormat ?? null, ((event.audio as string).length * 3) / 4) : 0;
       const parts = asciiFrameParts(event);
-      this.#queue.send(parts === undefined ? serializeClientEvent(event) : parts[0] + parts[1] + parts[2], audioMs, parts);
+      this.#queue.send(serializeClientEvent(event, parts), audioMs, parts);
     } catch (error) {
       this.#hub.emit({ type: 'exception', exception: toError(error), context: `Failed to send ${event.type}` });
     }

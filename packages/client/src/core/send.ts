@@ -107,10 +107,10 @@ const ENCODED = Symbol('encoded');
 /**
  * The text frame for a client event. The one place client events are serialized, so the send
  * path can be optimized here without touching the glue. Microphone chunks skip JSON.stringify,
- * which would scan and copy the whole base64 payload; the frame is the same text.
+ * which would scan and copy the whole base64 payload; the frame is the same text. `parts` are
+ * the event's `asciiFrameParts`, passed in by a caller that already has them.
  */
-export function serializeClientEvent(event: ClientEvent): string {
-  const parts = asciiFrameParts(event);
+export function serializeClientEvent(event: ClientEvent, parts = asciiFrameParts(event)): string {
   return parts === undefined ? JSON.stringify(event) : parts[0] + parts[1] + parts[2];
 }
 
