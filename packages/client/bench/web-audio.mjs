@@ -19,7 +19,10 @@ const PKG = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const QUICK = process.argv.includes('--quick');
 const PARALLEL = 8;
-const ROUNDS = process.argv.includes('--load-only') ? 0 : QUICK ? 5 : 25;
+const LOAD_ONLY = process.argv.includes('--load-only');
+const TRIALS_ONLY = process.argv.includes('--trials-only'); // just the model trials (worker vs page)
+const ROUNDS = LOAD_ONLY || TRIALS_ONLY ? 0 : QUICK ? 5 : 25;
+const MODEL_ROUNDS = LOAD_ONLY ? 0 : QUICK ? 2 : 10;
 
 if (!existsSync(CHROMIUM)) {
   console.log(`web-audio bench skipped: no Chromium at ${CHROMIUM}`);
@@ -49,9 +52,13 @@ await esbuild.build({
   entryPoints: [join(PKG, 'test/audio/fixtures/load-page.ts')], // the player tests' page plus the load measure
   bundle: true, format: 'esm', outfile: join(dir, 'entry.js'), logLevel: 'silent',
 });
+await esbuild.build({
+  entryPoints: [join(PKG, 'test/worker/fixtures/bench-worker.ts')], // worker mode: the model and the "server" in a worker
+  bundle: true, format: 'esm', outfile: join(dir, 'bench-worker.js'), logLevel: 'silent',
+});
 writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="entry.js"></script>');
 const server = createServer((req, res) => {
-  const name = req.url === '/' ? 'index.html' : 'entry.js';
+  const name = req.url === '/' ? 'index.html' : req.url === '/bench-worker.js' ? 'bench-worker.js' : 'entry.js';
   res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
   res.end(readFileSync(join(dir, name)));
 });
@@ -90,6 +97,27 @@ try {
   console.log(`truncation error max: ${max.toFixed(2)} ms (wall clock: ${Math.max(...wall).toFixed(1)} ms)`);
   console.log(`truncation error p95: ${pct(ours, 0.95).toFixed(2)} ms (wall clock: ${pct(wall, 0.95).toFixed(1)} ms)`);
   }
+
+  // Worker mode's reading against this page's clock: the same random trials through a model on the
+  // page and through one in a worker (fixtures/load-page.ts runModelTrial), alternating per round.
+  // Truth: what a fresh output timestamp on the page had the listener hear at the moment of the read.
+  if (MODEL_ROUNDS > 0) {
+    const errs = { page: [], worker: [] };
+    let unclocked = 0;
+    for (let round = 0; round < MODEL_ROUNDS; round++) {
+      const trials = Array.from({ length: PARALLEL }, trial);
+      for (const where of round % 2 ? ['worker', 'page'] : ['page', 'worker']) {
+        const results = await page.evaluate(([ts, w]) => Promise.all(ts.map((t) => globalThis.harness.runModelTrial({ ...t, where: w }))), [trials, where]);
+        for (const r of results) {
+          if (r.heardTruthMs === null) unclocked++;
+          else errs[where].push(Math.abs(r.reportedMs - r.heardTruthMs));
+          if (process.env.DEBUG && r.heardTruthMs !== null) console.log(where, (r.reportedMs - r.heardTruthMs).toFixed(3));
+        }
+      }
+    }
+    const line = (xs) => `p95 ${pct(xs, 0.95).toFixed(2)} ms, median ${pct(xs, 0.5).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms (${xs.length} interrupts)`;
+    console.log(`model's reading at an interrupt against the page's own clock: in a worker ${line(errs.worker)}; on the page ${line(errs.page)}${unclocked ? `; ${unclocked} read before the context had a clock, left out` : ''}`);
+  }
   await page.close();
 
   // Main-thread cost: CDP TaskDuration (all main-thread tasks of the page's renderer) over a
@@ -98,6 +126,7 @@ try {
   // machine's preemption does not inflate); ScriptDuration isolates the JS part; enqueue time is
   // also measured directly with performance.now() around each call. Then the same with the model
   // receiving the frames and driving the player (fixtures/load-page.ts): parse, base64, ledger.
+  if (!TRIALS_ONLY) {
   const loadPage = await browser.newPage();
   await loadPage.goto(`http://127.0.0.1:${server.address().port}/`);
   await loadPage.waitForFunction(() => globalThis.harnessReady === true);
@@ -114,7 +143,7 @@ try {
     const ms = (key) => (after[key] - before[key]) * 1000;
     return { task: ms('TaskDuration'), script: ms('ScriptDuration'), cpu: ms('ThreadTime'), ...r };
   };
-  const MODES = ['none', 'player', 'wakes', 'model', 'model-heard', 'model-heard-speech'];
+  const MODES = ['none', 'player', 'wakes', 'model', 'model-heard', 'model-heard-speech', 'worker-model', 'worker-model-heard', 'worker-model-heard-speech'];
   const runs = Object.fromEntries(MODES.map((m) => [m, []]));
   // One round first, not counted: it compiles each mode's code. Then rounds alternate the modes,
   // so background load hits all alike.
@@ -140,7 +169,13 @@ try {
   console.log(`with the model driving it: ${row('model')}, ${fed('model')}; ${timerRow('model')}`);
   console.log(`  and the app following the heard transcript (the model wakes at each word, 10 words a second here): ${row('model-heard')}, ${fed('model-heard')}; ${timerRow('model-heard')}`);
   console.log(`  the same at a speaking pace (10 transcript deltas a second, a word every third, 3.3 words a second): ${row('model-heard-speech')}, ${fed('model-heard-speech')}; ${timerRow('model-heard-speech')}`);
+  // Worker mode: the socket, the model and the player's bookkeeping in a worker; the page keeps the
+  // context, the worklet node and a clock snapshot every CLOCK_PUMP_MS, and wakes for the events it listens to.
+  console.log(`worker mode (model in a Web Worker, nothing listened to on the page): ${row('worker-model')}`);
+  console.log(`  and the page following the heard transcript (10 words a second): ${row('worker-model-heard')}`);
+  console.log(`  the same at a speaking pace (3.3 words a second): ${row('worker-model-heard-speech')}`);
   if (process.env.DEBUG_RUNS) for (const [m, rs] of Object.entries(runs)) console.log(m.padEnd(20), rs.map((r) => `${(r.task / SECONDS).toFixed(2)}/${(r.cpu / SECONDS).toFixed(2)}`).join('  '));
+  }
 } finally {
   await browser.close();
   server.close();

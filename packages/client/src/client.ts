@@ -1,6 +1,6 @@
 // The only glue (STYLE.md): the connection over a transport, the sans-I/O core, the audio output
 // (output.ts) and the listeners (listener-hub.ts; API in model-listeners.ts, send conveniences in
-// model-base.ts). Frames go to the parser then the core with the clock and the latest playback
+// model-sends.ts). Frames go to the parser then the core with the clock and the latest playback
 // reading as values; what the core returns is written (through the backpressure queue), played and
 // emitted. Nothing received throws. The network is not trusted: the handshake has a deadline, a
 // silent socket is detected, turns end with the socket, `reconnect` continues on a new session.
@@ -21,7 +21,7 @@ import { startKeepAlive } from './keepalive.js';
 import { ListenerHub } from './listener-hub.js';
 import { type ConnectAbort, DEFAULT_CONNECT_TIMEOUT_MS, abortConnect, closeBounded, closedDuringConnect, defaultUrl, openSocket, releaseSocket, resolveApiKey } from './open-socket.js';
 import type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js';
-import { ModelListeners } from './model-listeners.js';
+import { ModelSends } from './model-sends.js';
 import { OutputBridge } from './output.js';
 import { TimerSet } from './timers.js';
 import { refusedFrameEvents } from './refused-frame.js';
@@ -35,7 +35,7 @@ export type { RealtimeConnectOptions, RealtimeModelOptions } from './options.js'
 type Phase = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** The connection and its glue; model-base.ts adds the send conveniences, models.ts the transport. */
-export class RealtimeConnection extends ModelListeners {
+export class RealtimeConnection extends ModelSends {
   /** The model name in use (from `initialModelSettings.modelName`, else the default). */
   model: string = DEFAULT_MODEL;
   readonly #transport: Transport;
@@ -167,7 +167,7 @@ export class RealtimeConnection extends ModelListeners {
    * Sends one event; rejects with RealtimeUserError before `connect`, after `close`, or on misuse.
    * While reconnecting, text and control sends wait (bounded) and audio is dropped and counted.
    */
-  async sendEvent(event: RealtimeSendEvent): Promise<void> {
+  override async sendEvent(event: RealtimeSendEvent): Promise<void> {
     if (this.#phase === 'reconnecting') return this.#sendWhileReconnecting(event);
     const state = this.#state;
     if (this.#phase !== 'open' || !state) {

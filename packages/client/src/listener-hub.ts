@@ -55,6 +55,11 @@ export class ListenerHub {
     return this.#listeners.length > 0 || this.#emitter.listenerCount(type) > 0;
   }
 
+  /** What anyone listens to: `*` while a listener of every event is added, else the handled types. */
+  listened(): '*' | string[] {
+    return this.#listeners.length > 0 ? '*' : (this.#emitter.eventNames() as string[]);
+  }
+
   /** Delivers to every listener and handler except `skip` (the one whose failure is reported). */
   emit(event: RealtimeModelEvent, skip?: Target): void {
     const reporting = event.type === 'exception' && event.exception instanceof RealtimeProtocolError && event.exception.code === 'listener_error';

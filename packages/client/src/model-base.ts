@@ -1,37 +1,8 @@
 // The public model class before a transport is bound (models.ts binds one per runtime): the
-// connection (client.ts) plus the seed's send conveniences, each one `sendEvent` call.
+// connection (client.ts), whose base (model-sends.ts) adds the seed's send conveniences.
 import { RealtimeConnection } from './client.js';
-import type { RealtimeSendEvent, UserInput } from './core/send.js';
-import type { RealtimeModelSettings } from './core/session-config.js';
 
 export type { RealtimeConnectOptions, RealtimeModelOptions, RealtimeModelListener } from './client.js';
 
 /** Shared implementation; the runtime entry points bind the default transport. */
-export class RealtimeWebSocketModelBase extends RealtimeConnection {
-  /** Sends a user message (text or text/image parts) and asks for a response. */
-  sendUserInput(userInput: UserInput): Promise<void> {
-    return this.sendEvent({ type: 'user_input', userInput });
-  }
-
-  /** Appends pcm/G.711 bytes to the input buffer, optionally committing it. */
-  sendAudio(audio: Uint8Array | ArrayBuffer, options: { commit?: boolean } = {}): Promise<void> {
-    return this.sendEvent({ type: 'audio', audio, commit: options.commit === true });
-  }
-
-  /**
-   * Stops the reply: every bit of assistant audio the listener has not heard is dropped and
-   * truncated at what was heard, and the running response is cancelled on the server even when
-   * the session's `interrupt_response` is on (the server cancels by itself only on VAD speech).
-   * `{ playbackOnly: true }` keeps the response running; `sendEvent({ type: 'interrupt' })`
-   * keeps the seed's defaults exactly.
-   */
-  interrupt(options: Omit<Extract<RealtimeSendEvent, { type: 'interrupt' }>, 'type'> = {}): Promise<void> {
-    const cancelByDefault = !options.playbackOnly && !options.cancelResponseOnly && options.forceResponseCancel === undefined;
-    return this.sendEvent({ type: 'interrupt', ...options, ...(cancelByDefault ? { forceResponseCancel: true } : {}) });
-  }
-
-  /** Sends a `session.update` built from settings (and keeps them for a reconnect). */
-  updateSession(sessionSettings: RealtimeModelSettings): Promise<void> {
-    return this.sendEvent({ type: 'session_update', sessionSettings });
-  }
-}
+export class RealtimeWebSocketModelBase extends RealtimeConnection {}

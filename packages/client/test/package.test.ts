@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { build as esbuild } from 'esbuild';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -150,5 +151,27 @@ describe('installed into a project outside the workspace', () => {
     expect(js).toContain('class OpenRealtimeCapture extends AudioWorkletProcessor');
     expect(js).toContain('openai-insecure-api-key.'); // the browser build of the model
     expect(js).not.toContain('isomorphic-ws');
+  });
+
+  it('builds worker mode with Vite: the model in the worker chunk, only the player and the proxy on the page', async () => {
+    const { build } = await import('vite');
+    const outDir = join(work, 'vite-worker-dist');
+    await build({ root: project, configFile: false, logLevel: 'silent', build: { outDir, target: 'es2022', rollupOptions: { input: join(project, 'worker.html') } }, worker: { format: 'es' } });
+    const assets = readdirSync(join(outDir, 'assets'));
+    const read = (f: string) => readFileSync(join(outDir, 'assets', f), 'utf8');
+    const workerChunks = assets.filter((f) => f.startsWith('realtime.worker'));
+    const pageChunks = assets.filter((f) => f.endsWith('.js') && !f.startsWith('realtime.worker'));
+    expect(workerChunks).toHaveLength(1);
+    const workerJs = read(workerChunks[0]!);
+    const pageJs = pageChunks.map(read).join('\n');
+    // The socket, auth and parser are the worker's; the page has the player's worklet and the proxy.
+    expect(workerJs).toContain('openai-insecure-api-key.');
+    expect(workerJs).toContain('response.output_audio.delta');
+    expect(pageJs).not.toContain('openai-insecure-api-key.');
+    expect(pageJs).not.toContain('response.output_audio.delta');
+    expect(pageJs).toContain('class OpenRealtimePlayer extends AudioWorkletProcessor');
+    expect(pageJs).toContain('realtime.worker');
+    const gzip = (text: string) => gzipSync(text).length / 1024;
+    console.log(`worker mode, Vite production build: page ${gzip(pageJs).toFixed(2)} KB gzip, worker ${gzip(workerJs).toFixed(2)} KB gzip`);
   });
 });

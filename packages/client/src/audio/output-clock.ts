@@ -4,13 +4,19 @@
 // runs ahead of rendering, and while the context is not running it stays frozen. HeardTimer waits
 // on that clock for a frame to be heard.
 
+/**
+ * The parts of an AudioContext the clock reads; a worker's mirror of a page's context
+ * (worker/clock-mirror.ts) has the same.
+ */
+export type ClockContext = Pick<AudioContext, 'currentTime' | 'sampleRate' | 'state' | 'getOutputTimestamp' | 'outputLatency' | 'baseLatency'>;
+
 /** Maps context time to what the listener hears, for one AudioContext. */
 export class OutputClock {
   /** The last measured output latency (s), kept while the context is suspended. */
   private latencySec: number | null = null;
 
   /** Context time (s) of the sample the listener hears now; frozen while not running. */
-  heardTime(ctx: AudioContext): number {
+  heardTime(ctx: ClockContext): number {
     const now = ctx.currentTime;
     if (ctx.state === 'running' && typeof ctx.getOutputTimestamp === 'function') {
       const ts = ctx.getOutputTimestamp();
@@ -29,12 +35,12 @@ export class OutputClock {
   }
 
   /** performance.now() time at which context frame `frame` is (or was) heard. */
-  heardAt(ctx: AudioContext, frame: number): number {
+  heardAt(ctx: ClockContext, frame: number): number {
     return performance.now() + (frame / ctx.sampleRate - this.heardTime(ctx)) * 1000;
   }
 
   /** Context time rendered but not yet heard, in ms. */
-  latencyMs(ctx: AudioContext): number {
+  latencyMs(ctx: ClockContext): number {
     return Math.max(0, (ctx.currentTime - this.heardTime(ctx)) * 1000);
   }
 }
@@ -47,7 +53,7 @@ export class OutputClock {
  */
 export class HeardTimer {
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private ctx: AudioContext | null = null;
+  private ctx: ClockContext | null = null;
   private frame = 0;
   private next = -1;
   private readonly fire = (): void => this.check();
@@ -58,7 +64,7 @@ export class HeardTimer {
   ) {}
 
   /** Calls back once context frame `frame` of `ctx` is heard. */
-  watch(ctx: AudioContext, frame: number): void {
+  watch(ctx: ClockContext, frame: number): void {
     this.ctx = ctx;
     if (this.timer === null) this.arm(frame);
     else this.next = Math.max(this.next, frame);

@@ -68,6 +68,11 @@ export class ItemTable {
     if (this.last === item) this.last = null;
   }
 
+  /** How many records were ever created (the worklet knows them by these ids). */
+  get created(): number {
+    return this.nextId;
+  }
+
   /** The live records, oldest first. */
   values(): IterableIterator<ItemRecord> {
     return this.byKey.values();

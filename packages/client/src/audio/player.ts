@@ -11,7 +11,7 @@ import type { AudioFormatLike, AudioItemRef, AudioPlayer, PlaybackState, Playbac
 import { ENCODING_BYTES, ENCODING_RATE, G711_TABLES, encodedMs, toEncoding } from './codec.js';
 import { base64DecodedLength, base64ToBytes } from './pcm.js';
 import type { AudioEncoding } from './codec.js';
-import { HeardTimer, OutputClock } from './output-clock.js';
+import { type ClockContext, HeardTimer, OutputClock } from './output-clock.js';
 import { PlayerEvents, type PlayerListener, type WebAudioPlayerEvents } from './player-events.js';
 import { FEED_HOLD_MS, FEED_MARGIN_MS, PlayerFeed } from './player-feed.js';
 import { type ItemRecord, ItemTable, endStream, fedFrames, isWholeSamples, joinSamples } from './player-item.js';
@@ -42,6 +42,22 @@ interface PosReport { id: number; frames: number; end: number; dry: boolean; fra
 const QUANTUM = 128;
 
 /**
+ * Hands the worklet to a worker (worker/model.ts): the page's player keeps the context and the
+ * node; from then on the worker's player (PLAYER_OVER_PORT) feeds the worklet and hears its reports.
+ */
+export const PLAYER_HAND_OFF = Symbol('open-realtime.player.handOff');
+/** Creates the worker's player over the handed-off port, on a mirror of the page's clock. */
+export const PLAYER_OVER_PORT = Symbol('open-realtime.player.overPort');
+
+/** What a page's player hands to the worker that will drive its worklet. */
+export interface PlayerHandOff {
+  port: MessagePort;
+  sampleRate: number;
+  encoding: AudioEncoding;
+  context: AudioContext;
+}
+
+/**
  * Plays pcm16 24 kHz or G.711 8 kHz audio as it streams and reports what the listener heard.
  * Wire it to a model in one step, `model.attachPlayer(player)` or `connect({ player })`: the model
  * appends audio, tells it what to drop on interrupts and reads getState() for truncates.
@@ -52,10 +68,14 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   private readonly destination: AudioNode | undefined;
   private readonly workletUrl: string | undefined;
   private node: AudioWorkletNode | null = null;
+  /** The worklet's port this player feeds and hears: the node's, or a handed-off one in a worker. */
+  private port: MessagePort | null = null;
+  /** The page's player after its worklet was handed to a worker: it only keeps the context. */
+  private handedOff = false;
   private encoding: AudioEncoding;
   private readonly items = new ItemTable();
   private readonly feed = new PlayerFeed(() => this.notePosted());
-  private readonly events = new PlayerEvents((ms) => this.node?.port.postMessage({ t: 'rate', ms }));
+  private readonly events = new PlayerEvents((ms) => this.port?.postMessage({ t: 'rate', ms }));
   private report: PosReport | null = null;
   private current: ItemRecord | null = null;
   /** The item the worklet left last, with its closing report (its tail may still be heard). */
@@ -87,17 +107,52 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
 
   /** Creates the context if needed, loads the worklet and connects it. Idempotent. */
   async start(): Promise<void> {
-    if (this.node) return;
+    if (this.node || this.port) return;
     if (this.closed) throw new Error('WebAudioPlayer is closed');
     const ctx = (this.ctx ??= new AudioContext({ latencyHint: 'interactive' }));
     await loadPlayerWorklet(ctx, this.workletUrl);
     const node = new AudioWorkletNode(ctx, PLAYER_PROCESSOR_NAME, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [1] });
-    node.port.onmessage = (e: MessageEvent) => this.onWorkletMessage(e.data as Record<string, unknown>);
     node.connect(this.destination ?? ctx.destination);
     this.node = node;
     const tables = FEED_ENCODINGS.map((e) => (e === 'pcm16' ? null : G711_TABLES[e]));
     node.port.postMessage({ t: 'init', tables, reportMs: this.events.reportMs });
-    this.feed.attach(node.port);
+    this.listen(node.port);
+  }
+
+  /**
+   * The page's side of worker mode: the worklet now reports to, and is fed through, a new port
+   * returned to the caller for the worker. This player keeps the context and node only.
+   */
+  [PLAYER_HAND_OFF](): PlayerHandOff {
+    if (!this.node || !this.ctx || this.closed) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: start() it before a worker model drives it');
+    if (this.handedOff) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: a worker model already drives this player');
+    if (this.items.created > 0) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: audio was appended on the page; a worker model needs a player of its own');
+    const channel = new MessageChannel();
+    this.node.port.postMessage({ t: 'port', port: channel.port1 }, [channel.port1]);
+    this.node.port.onmessage = null;
+    this.feed.detach();
+    this.events.clearPlayback();
+    this.port = null;
+    this.handedOff = true;
+    return { port: channel.port2, sampleRate: this.ctx.sampleRate, encoding: this.encoding, context: this.ctx };
+  }
+
+  /**
+   * The worker's side: a player whose worklet lives on a page, fed through `port`, on `clock` (a
+   * mirror of the page's context; never started or closed from here).
+   */
+  static [PLAYER_OVER_PORT](clock: ClockContext, port: MessagePort, format?: AudioFormatLike): WebAudioPlayer {
+    // The player reads only ClockContext's members of its context once a port is set (start()
+    // returns at once, close() leaves a context it does not own alone).
+    const player = new WebAudioPlayer({ context: clock as AudioContext, format });
+    player.listen(port);
+    return player;
+  }
+
+  private listen(port: MessagePort): void {
+    this.port = port;
+    port.onmessage = (e: MessageEvent) => this.onWorkletMessage(e.data as Record<string, unknown>);
+    this.feed.attach(port);
   }
 
   /**
@@ -109,6 +164,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   append(itemId: string, contentIndex: number, data: Uint8Array, _responseId?: string, transfer = false): void {
     if (this.closed || data.length === 0) return;
     if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before append()');
+    if (this.handedOff) throw handedOffError();
     const item = this.itemFor(itemId, contentIndex);
     item.done = false;
     item.receivedBytes += data.length;
@@ -124,6 +180,7 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
   appendBase64(itemId: string, contentIndex: number, base64: string, responseId?: string): void {
     if (this.closed || base64.length === 0) return;
     if (!this.ctx) throw new RealtimeUserError('invalid_argument', 'WebAudioPlayer: call start() (or pass a context) before appendBase64()');
+    if (this.handedOff) throw handedOffError();
     const length = base64DecodedLength(base64);
     const item = this.itemFor(itemId, contentIndex);
     if (!isWholeSamples(item, length)) return this.append(itemId, contentIndex, base64ToBytes(base64), responseId, true);
@@ -190,6 +247,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     this.events.clearPlayback();
     this.tail.cancel();
     this.feed.detach();
+    if (this.port) this.port.onmessage = null;
+    this.port = null;
     this.node?.disconnect();
     this.node = null;
     if (this.ownsContext && this.ctx && this.ctx.state !== 'closed') await this.ctx.close();
@@ -384,4 +443,8 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     endStream(item, this.ctx!.sampleRate);
     this.feed.done(item.id);
   }
+}
+
+function handedOffError(): RealtimeUserError {
+  return new RealtimeUserError('invalid_argument', 'WebAudioPlayer: a worker model drives this player; its audio comes through the model');
 }

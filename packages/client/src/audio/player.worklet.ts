@@ -72,6 +72,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.sinceReport = 0;
     this.sumSq = 0;
     this.levelFrames = 0;
+    this.out = this.port; // where reports go: the node's port, or a worker's after 'port'
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
   framesOf(ms) { return ms > 0 ? Math.max(128, Math.round((this.rate * ms) / 1000)) : Infinity; }
@@ -79,6 +80,7 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     if (m.t === 'feed') this.feed(m.ops, m.bufs);
     else if (m.t === 'rate') this.reportFrames = this.framesOf(m.ms);
     else if (m.t === 'init') { this.tables = m.tables; this.reportFrames = this.framesOf(m.reportMs); }
+    else if (m.t === 'port') { this.out = m.port; m.port.onmessage = (e) => this.onMessage(e.data); } // a worker drives it now
   }
   feed(ops, bufs) {
     let b = 0;
@@ -182,13 +184,13 @@ class OpenRealtimePlayer extends AudioWorkletProcessor {
     this.chunks.length = w; this.head = 0;
     if (this.curId >= 0 && ids.indexOf(this.curId) >= 0) {
       // The item being rendered: the next quantum is silence (or the next item's audio).
-      this.port.postMessage({ t: 'dropped', id: this.curId, frames: this.curFrames, end: this.endFrame });
+      this.out.postMessage({ t: 'dropped', id: this.curId, frames: this.curFrames, end: this.endFrame });
       this.curId = -1; this.curFrames = 0; this.dry = true;
     }
   }
   report(frame) {
     const rms = this.levelFrames > 0 ? Math.sqrt(this.sumSq / this.levelFrames) : 0;
-    this.port.postMessage({ t: 'pos', id: this.curId, frames: this.curFrames, end: this.endFrame,
+    this.out.postMessage({ t: 'pos', id: this.curId, frames: this.curFrames, end: this.endFrame,
       dry: this.dry, frame, level: rms });
     this.sinceReport = 0; this.sumSq = 0; this.levelFrames = 0;
   }

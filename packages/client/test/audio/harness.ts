@@ -16,10 +16,16 @@ export interface AudioPage {
   close(): Promise<void>;
 }
 
-/** Bundles `entry`, serves it with an index.html and opens it; `args` are extra Chromium flags. */
-export async function openAudioPage(entry: string, args: string[] = []): Promise<AudioPage> {
+/**
+ * Bundles `entry`, serves it with an index.html and opens it; `args` are extra Chromium flags;
+ * `extra` bundles more entries served beside it (file name → entry path), e.g. a worker module.
+ */
+export async function openAudioPage(entry: string, args: string[] = [], extra: Record<string, string> = {}): Promise<AudioPage> {
   const dir = mkdtempSync(join(tmpdir(), 'or-audio-'));
   await build({ entryPoints: [entry], bundle: true, format: 'esm', outfile: join(dir, 'entry.js'), logLevel: 'silent' });
+  for (const [name, path] of Object.entries(extra)) {
+    await build({ entryPoints: [path], bundle: true, format: 'esm', outfile: join(dir, name), logLevel: 'silent' });
+  }
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="entry.js"></script>');
   const server: Server = createServer((req, res) => {
     const name = req.url === '/' ? 'index.html' : (req.url ?? '').slice(1).split('?')[0]!;
