@@ -51,6 +51,8 @@ export class RealtimeWorkerModel extends ModelSends {
   #nextPlayer = 0;
   #apiKey: (() => string | Promise<string>) | null = null;
   #ready = false;
+  /** Add to a time on the worker model's clock to get this page's performance.now() time. */
+  #clockShift = 0;
   #terminated = false;
   readonly #onMessage = (e: Event) => this.#receive((e as MessageEvent).data as FromWorker);
   readonly #onError = (e: Event) => this.#workerFailed(e);
@@ -64,6 +66,7 @@ export class RealtimeWorkerModel extends ModelSends {
     worker.addEventListener('error', this.#onError);
     worker.addEventListener('messageerror', this.#onError);
     hub.onChange = () => this.#post({ t: 'listen', types: hub.listened() });
+    (worker as { start?: () => void }).start?.(); // a MessagePort delivers only once started
   }
 
   /** Connects the worker's model (see the model's `connect`); rejects with the same errors. */
@@ -129,9 +132,14 @@ export class RealtimeWorkerModel extends ModelSends {
     return this.#call('getSendQueue', []) as Promise<SendQueueStats>;
   }
 
-  /** The playback position the model would use for a truncate now. */
-  getPlaybackState(): Promise<PlaybackState> {
-    return this.#call('getPlaybackState', []) as Promise<PlaybackState>;
+  /**
+   * The playback position the model would use for a truncate now; `heardStartAt` on this page's
+   * performance.now() clock (unless the worker's model was given a `clock` of its own).
+   */
+  async getPlaybackState(): Promise<PlaybackState> {
+    const state = (await this.#call('getPlaybackState', [])) as PlaybackState;
+    if (typeof state.heardStartAt === 'number') state.heardStartAt += this.#clockShift;
+    return state;
   }
 
   /**
@@ -140,7 +148,7 @@ export class RealtimeWorkerModel extends ModelSends {
    */
   dispose(): void {
     if (this.#terminated) return;
-    this.close();
+    this.#post({ t: 'call', id: -1, method: 'close', args: [] }); // nobody waits for its answer
     this.#terminated = true;
     for (const { stopPump } of this.#players.values()) stopPump();
     this.#players.clear();
@@ -185,6 +193,7 @@ export class RealtimeWorkerModel extends ModelSends {
     switch (m.t) {
       case 'ready':
         this.#ready = true;
+        if (m.timeOrigin !== null) this.#clockShift = m.timeOrigin - performance.timeOrigin;
         return;
       case 'event':
         return this.#hub.emit(decodeEvent(m.event));

@@ -23,7 +23,8 @@ export type ToWorker =
 
 /** Worker to page. */
 export type FromWorker =
-  | { t: 'ready' }
+  /** Serving; `timeOrigin`: the worker's performance.timeOrigin when the model's clock is performance.now(). */
+  | { t: 'ready'; timeOrigin: number | null }
   | { t: 'done'; id: number; value?: unknown; model?: string }
   | { t: 'fail'; id: number; error: WireError }
   | { t: 'event'; event: Record<string, unknown> }

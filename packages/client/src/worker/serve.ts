@@ -17,7 +17,7 @@ import { holdForClock } from './clock-hold.js';
 import { ClockMirror } from './clock-mirror.js';
 import { ERROR_KEY, type FromWorker, type ToWorker, encodeEvent, postOrExplain, toWire } from './protocol.js';
 
-/** Where the worker talks to the page: the worker's global scope, or a port. */
+/** Where the worker talks to the page: the worker's global scope, or a MessagePort. */
 export interface WorkerEndpoint {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
@@ -165,7 +165,8 @@ export function serveRealtimeModel(options: ServeRealtimeModelOptions = {}): Ins
       }
     }
   });
-  post({ t: 'ready' });
+  (endpoint as { start?: () => void }).start?.(); // a MessagePort delivers only once started
+  post({ t: 'ready', timeOrigin: modelOptions.clock ? null : performance.timeOrigin });
   return model;
 }
 

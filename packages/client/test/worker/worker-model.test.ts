@@ -169,6 +169,10 @@ run('worker mode: the model in a Web Worker, the player on the page', () => {
     expect(await harness('start', ws.url, { mode: 'worker', player: true, listen: ['audio_interrupted'] })).toEqual({ ok: true });
     await harness('send', 'sendEvent', { type: 'raw_message', message: { type: 'response.create' } });
     await ap.page.waitForFunction(() => (globalThis as any).workerHarness.rendered() >= 24000, undefined, { polling: 10, timeout: 10_000 });
+    // The reading's heardStartAt is on the page's clock: the first frame was heard about elapsedMs ago.
+    const { state, now } = await harness<{ state: { currentItemId: string; elapsedMs: number; heardStartAt: number }; now: number }>('playback');
+    expect(state.currentItemId).toBe('item_3');
+    expect(Math.abs(now - state.heardStartAt - state.elapsedMs)).toBeLessThan(100);
     const conn = last();
     sendTo(conn, speechStarted('item_user', 2000));
     await waitFor(() => conn.received.some((e) => e.type === 'conversation.item.truncate'));
