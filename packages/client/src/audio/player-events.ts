@@ -31,6 +31,8 @@ export class PlayerEvents {
   private readonly playback = new Map<() => void, number>();
   private watchers = 0;
   private rate = 0;
+  /** Called after every on/off (worker mode forwards the events listened to on the page). */
+  onListen: (() => void) | null = null;
 
   /** `onRate(ms)` whenever the report interval the listeners need changes (0: transitions only). */
   constructor(private readonly onRate: (ms: number) => void) {}
@@ -45,6 +47,11 @@ export class PlayerEvents {
     return this.rate;
   }
 
+  /** The event types someone listens to. */
+  listened(): Array<keyof WebAudioPlayerEvents> {
+    return [...this.listeners].filter(([, set]) => set.size > 0).map(([type]) => type);
+  }
+
   /** Subscribes to a player event; returns an unsubscribe function. */
   on<K extends keyof WebAudioPlayerEvents>(type: K, listener: PlayerListener<K>): () => void {
     let set = this.listeners.get(type);
@@ -56,6 +63,7 @@ export class PlayerEvents {
       this.watchers++;
       this.updateRate();
     }
+    this.onListen?.();
     return () => this.off(set, fn, type);
   }
 
@@ -93,6 +101,7 @@ export class PlayerEvents {
       this.watchers--;
       this.updateRate();
     }
+    this.onListen?.();
   }
 
   private updateRate(): void {

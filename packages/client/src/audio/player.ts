@@ -55,6 +55,10 @@ export interface PlayerHandOff {
   sampleRate: number;
   encoding: AudioEncoding;
   context: AudioContext;
+  /** Calls `onChange` with the event types listened to on the page, now and after each change. */
+  watchListeners(onChange: (types: Array<keyof WebAudioPlayerEvents>) => void): void;
+  /** Emits an event the worker's player forwarded to this page's listeners. */
+  emit<K extends keyof WebAudioPlayerEvents>(type: K, event: WebAudioPlayerEvents[K]): void;
 }
 
 /**
@@ -134,7 +138,15 @@ export class WebAudioPlayer implements AudioPlayer, PlaybackTracker {
     this.events.clearPlayback();
     this.port = null;
     this.handedOff = true;
-    return { port: channel.port2, sampleRate: this.ctx.sampleRate, encoding: this.encoding, context: this.ctx };
+    const events = this.events;
+    return {
+      port: channel.port2, sampleRate: this.ctx.sampleRate, encoding: this.encoding, context: this.ctx,
+      watchListeners(onChange) {
+        events.onListen = () => onChange(events.listened());
+        onChange(events.listened());
+      },
+      emit: (type, event) => events.emit(type, event),
+    };
   }
 
   /**

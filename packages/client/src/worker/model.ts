@@ -13,7 +13,7 @@ import type { SendQueueStats } from '../core/model-events.js';
 import type { RealtimeSendEvent } from '../core/send.js';
 import { DEFAULT_MODEL } from '../core/session-config.js';
 import type { PlaybackState } from '../core/types.js';
-import { PLAYER_HAND_OFF, WebAudioPlayer } from '../audio/player.js';
+import { PLAYER_HAND_OFF, type PlayerHandOff, WebAudioPlayer } from '../audio/player.js';
 import { ListenerHub } from '../listener-hub.js';
 import { ModelSends } from '../model-sends.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../open-socket.js';
@@ -47,7 +47,7 @@ export class RealtimeWorkerModel extends ModelSends {
   readonly #hub: ListenerHub;
   readonly #calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   #nextCall = 0;
-  readonly #players = new Map<WebAudioPlayer, { id: number; context: AudioContext; stopPump: () => void }>();
+  readonly #players = new Map<WebAudioPlayer, { id: number; context: AudioContext; emit: PlayerHandOff['emit']; stopPump: () => void }>();
   #nextPlayer = 0;
   #apiKey: (() => string | Promise<string>) | null = null;
   #ready = false;
@@ -161,11 +161,13 @@ export class RealtimeWorkerModel extends ModelSends {
   #handOff(player: WebAudioPlayer): number {
     const known = this.#players.get(player);
     if (known) return known.id;
-    const { port, sampleRate, encoding, context } = player[PLAYER_HAND_OFF]();
+    const { port, sampleRate, encoding, context, watchListeners, emit } = player[PLAYER_HAND_OFF]();
     const id = this.#nextPlayer++;
     this.#post({ t: 'player', player: id, port, sampleRate, encoding, timeOrigin: performance.timeOrigin, clock: readClock(context) }, [port]);
     const stopPump = startClockPump(context, (clock) => this.#post({ t: 'clock', clocks: [{ player: id, clock }] }));
-    this.#players.set(player, { id, context, stopPump });
+    this.#players.set(player, { id, context, emit, stopPump });
+    // The player's own events (a level meter, a progress bar) come from the worker's player.
+    watchListeners((types) => this.#post({ t: 'player-listen', player: id, types }));
     return id;
   }
 
@@ -211,6 +213,11 @@ export class RealtimeWorkerModel extends ModelSends {
         return void this.#answerKey(m.id);
       case 'clock?':
         return this.#sendClocks(m.id);
+      case 'player-events': {
+        const entry = [...this.#players.values()].find((p) => p.id === m.player);
+        for (const [type, event] of m.events) entry?.emit(type as 'level', event as { rms: number });
+        return;
+      }
     }
   }
 

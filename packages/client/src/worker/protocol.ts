@@ -18,6 +18,8 @@ export type ToWorker =
   | { t: 'player'; player: number; port: MessagePort; sampleRate: number; encoding: string; timeOrigin: number; clock: ClockSnapshot }
   /** Fresh clocks of the page's players; `request` answers the worker's `clock?` of that id. */
   | { t: 'clock'; clocks: Array<{ player: number; clock: ClockSnapshot }>; request?: number }
+  /** The player events listened to on the page (the worker's player forwards them). */
+  | { t: 'player-listen'; player: number; types: string[] }
   /** The page's answer to `key`. */
   | { t: 'key'; id: number; key?: string; error?: WireError };
 
@@ -31,7 +33,9 @@ export type FromWorker =
   /** The worker needs the API key: the page calls the app's key function. */
   | { t: 'key'; id: number }
   /** The worker is about to read a player for a barge-in: the page sends fresh clocks. */
-  | { t: 'clock?'; id: number };
+  | { t: 'clock?'; id: number }
+  /** Player events (`started`, `ended`, `position`, `level`) of one task, in order. */
+  | { t: 'player-events'; player: number; events: Array<[string, unknown]> };
 
 /** An error as it crosses between threads. */
 export interface WireError {

@@ -37,7 +37,7 @@ export interface ServeRealtimeModelOptions extends RealtimeModelOptions {
 export function serveRealtimeModel(options: ServeRealtimeModelOptions = {}): InstanceType<typeof OpenAIRealtimeWebSocketModel> {
   const { endpoint = globalThis as unknown as WorkerEndpoint, ...modelOptions } = options;
   const post = (message: FromWorker) => endpoint.postMessage(message);
-  const players = new Map<number, { player: WebAudioPlayer; clock: ClockMirror }>();
+  const players = new Map<number, { player: WebAudioPlayer; clock: ClockMirror; forwarded: Map<string, () => void> }>();
   const clockWaits = new Map<number, () => void>();
   let nextClock = 0;
   // A barge-in's reading of the player waits for the page's fresh clocks (clock-hold.ts).
@@ -82,6 +82,33 @@ export function serveRealtimeModel(options: ServeRealtimeModelOptions = {}): Ins
       const handler = (event: RealtimeModelEvent) => forward(event);
       forwarded.set(type, handler);
       model.on(type as RealtimeModelEvent['type'], handler);
+    }
+  };
+
+  // The page's player events, from this player: one message per task (a report's position and level together).
+  const playerBatches = new Map<number, Array<[string, unknown]>>();
+  const forwardPlayerEvents = (id: number, types: string[]) => {
+    const entry = players.get(id);
+    if (!entry) return;
+    for (const [type, off] of entry.forwarded) {
+      if (!types.includes(type)) {
+        off();
+        entry.forwarded.delete(type);
+      }
+    }
+    for (const type of types) {
+      if (entry.forwarded.has(type)) continue;
+      entry.forwarded.set(type, entry.player.on(type as 'level', (event) => {
+        let batch = playerBatches.get(id);
+        if (!batch) {
+          playerBatches.set(id, (batch = []));
+          queueMicrotask(() => {
+            playerBatches.delete(id);
+            post({ t: 'player-events', player: id, events: batch! });
+          });
+        }
+        batch.push([type, event]);
+      }));
     }
   };
 
@@ -146,9 +173,11 @@ export function serveRealtimeModel(options: ServeRealtimeModelOptions = {}): Ins
         return listen(m.types);
       case 'player': {
         const clock = new ClockMirror(m.sampleRate, m.timeOrigin, m.clock);
-        players.set(m.player, { player: WebAudioPlayer[PLAYER_OVER_PORT](clock, m.port, m.encoding), clock });
+        players.set(m.player, { player: WebAudioPlayer[PLAYER_OVER_PORT](clock, m.port, m.encoding), clock, forwarded: new Map() });
         return;
       }
+      case 'player-listen':
+        return forwardPlayerEvents(m.player, m.types);
       case 'clock': {
         for (const { player, clock } of m.clocks) players.get(player)?.clock.update(clock);
         if (m.request === undefined) return;

@@ -140,7 +140,7 @@ run('worker mode: the model in a Web Worker, the player on the page', () => {
       sendTo(c, audioDone('resp_2', 'item_2'));
       sendTo(c, responseDone('resp_2'));
     };
-    expect(await harness('start', ws.url, { mode: 'worker', player: true, listen: ['audio', 'transcript_delta', 'turn_ended'] })).toEqual({ ok: true });
+    expect(await harness('start', ws.url, { mode: 'worker', player: true, playerEvents: true, listen: ['audio', 'transcript_delta', 'turn_ended'] })).toEqual({ ok: true });
     await harness('send', 'sendEvent', { type: 'raw_message', message: { type: 'response.create' } });
     await ap.page.waitForFunction(() => (globalThis as any).workerHarness.rendered() >= 4800, undefined, { polling: 20, timeout: 15_000 });
     const r = await harness<Result>('result');
@@ -151,6 +151,18 @@ run('worker mode: the model in a Web Worker, the player on the page', () => {
     ]);
     expect(r.events.find((e) => e.type === 'transcript_delta')).toMatchObject({ itemId: 'item_2', delta: 'Hello ' });
     await waitForEvent('turn_ended');
+    // The page player's own events, from the worker's player: the item starts, is heard, ends.
+    await waitForEvent('player:ended');
+    const p = (await harness<Result>('result')).events.filter((e) => String(e.type).startsWith('player:'));
+    expect(p[0]).toEqual({ type: 'player:started', itemId: 'item_2', contentIndex: 0 });
+    // Ended when the worklet ran dry: heard by then is what rendered less the output latency.
+    expect(p.filter((e) => e.type === 'player:ended')).toEqual([{ type: 'player:ended', itemId: 'item_2', contentIndex: 0, playedMs: expect.any(Number), interrupted: false }]);
+    expect(p.find((e) => e.type === 'player:ended')!.playedMs).toBeGreaterThan(100);
+    expect(p.find((e) => e.type === 'player:ended')!.playedMs).toBeLessThanOrEqual(200);
+    expect(p.filter((e) => e.type === 'player:level').some((e) => e.rms > 0)).toBe(true);
+    const positions = p.filter((e) => e.type === 'player:position').map((e) => e.ms as number);
+    expect(positions.length).toBeGreaterThanOrEqual(3); // every ~25 ms of 200 ms while watched
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
   });
 
   it('truncates a barge-in at what the listener heard (tap), and plays nothing more of the reply', async () => {
