@@ -245,6 +245,12 @@ run('worker mode: the model in a Web Worker, the player on the page', () => {
     const r = await harness<any>('start', ws.url, { mode: 'worker', worker: 'silent-worker.js', connectTimeoutMs: 300 });
     expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'connect_timeout', isProtocol: true, message: expect.stringContaining('serveRealtimeModel') }) });
   });
+
+  it('fails connect when the worker script does not load, without waiting for the deadline', async () => {
+    // connection_error, not connect_timeout: the load failure decided it, not the 60 s deadline.
+    const r = await harness<any>('start', ws.url, { mode: 'worker', worker: 'no-such-worker.js', connectTimeoutMs: 60_000 });
+    expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'connection_error', isProtocol: true, message: expect.stringContaining('Worker') }) });
+  });
 });
 
 /** Polls the page until it saw an event of `type`. */
