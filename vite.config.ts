@@ -16,6 +16,7 @@ const AUDIO_TIMING = [
   'packages/client/test/audio/player-feed.test.ts',
   'packages/client/test/audio/model-player.test.ts',
   'packages/client/test/audio/queued-interrupt.test.ts',
+  'packages/client/test/worker/worker-model.test.ts',
   'apps/demo/test/demo.e2e.test.ts',
 ];
 
