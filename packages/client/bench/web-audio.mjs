@@ -111,7 +111,7 @@ try {
         for (const r of results) {
           if (r.heardTruthMs === null) unclocked++;
           else errs[where].push(Math.abs(r.reportedMs - r.heardTruthMs));
-          if (process.env.DEBUG && r.heardTruthMs !== null) console.log(where, (r.reportedMs - r.heardTruthMs).toFixed(3));
+          if (process.env.DEBUG && r.heardTruthMs !== null) console.log(where, (r.reportedMs - r.heardTruthMs).toFixed(3), JSON.stringify(trials[results.indexOf(r)]));
         }
       }
     }
