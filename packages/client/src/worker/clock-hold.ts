@@ -76,12 +76,19 @@ export function holdForClock(inner: WebSocketLike, refresh: () => Promise<void>)
     if (!HELD_TYPES.has(type)) return inner.removeEventListener(type as 'message', fn as never);
     listeners.get(type)?.delete(fn);
   };
+  // The socket's own methods, bound once each (send runs for every microphone chunk).
+  const bound = new Map<PropertyKey, { fn: unknown; call: unknown }>();
   return new Proxy(inner, {
     get(target, key) {
       if (key === 'addEventListener') return addEventListener;
       if (key === 'removeEventListener') return removeEventListener;
       const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const known = bound.get(key);
+      if (known?.fn === value) return known.call;
+      const call = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(key, { fn: value, call });
+      return call;
     },
     set(target, key, value) {
       return Reflect.set(target, key, value, target);
